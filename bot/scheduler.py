@@ -1,0 +1,33 @@
+"""Scheduled jobs on PTB's JobQueue (APScheduler 3), in BOT_TIMEZONE; job bodies live in bot/jobs.py."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from telegram.ext import Application
+
+from bot import jobs
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Scheduler:
+    app: Application
+
+    async def stop(self) -> None:
+        if self.app.job_queue is not None and self.app.job_queue.scheduler.running:
+            await self.app.job_queue.stop()
+
+
+async def start_jobs(app: Application, rt: Runtime) -> Scheduler:
+    """Register every job with the zone given explicitly (the JobQueue defaults to UTC) and start."""
+    jq = app.job_queue
+    jq.scheduler.configure(timezone=rt.settings.tz)
+    for job in jobs.schedule(rt):
+        job.register(jq)
+        log.info("job %s: %s", job.name, job.describe)
+    await jq.start()
+    return Scheduler(app)

@@ -1,0 +1,82 @@
+"""Shared pieces of the Telegram adapters: callback-data codec, keyboards, escaping, formatting."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date, datetime
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from services.errors import StaleButton
+
+_CB = re.compile(r"^([a-z]{1,3}\d):([a-z]{1,6})((?::[A-Za-z0-9_\-]{1,24}){0,4})$")
+WEEKDAYS_ZH = "一二三四五六日"
+
+
+def esc(value: object) -> str:
+    """HTML-escape anything user-typed before it goes into a message."""
+    return html.escape(str(value), quote=False)
+
+
+def cb(prefix: str, verb: str, *args: object) -> str:
+    """Build callback data `prefix:verb:arg…` (short, versioned by the prefix, ≤ 64 bytes)."""
+    data = ":".join([prefix, verb, *map(str, args)])
+    if len(data.encode()) > 64:
+        raise ValueError(f"callback data too long: {data!r}")
+    return data
+
+
+def parse_cb(data: str | None, prefix: str) -> tuple[str, list[str]]:
+    """Split callback data; StaleButton for anything forged, oversized or of another version."""
+    if not data or len(data.encode()) > 64:
+        raise StaleButton()
+    m = _CB.match(data)
+    if not m or m.group(1) != prefix:
+        raise StaleButton()
+    return m.group(2), [a for a in m.group(3).split(":") if a]
+
+
+def int_arg(args: list[str], i: int) -> int:
+    try:
+        return int(args[i])
+    except (IndexError, ValueError):
+        raise StaleButton() from None
+
+
+def keyboard(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton(t, callback_data=d) for t, d in row] for row in rows])
+
+
+def chunk(items: list[tuple[str, str]], per_row: int) -> list[list[tuple[str, str]]]:
+    return [items[i: i + per_row] for i in range(0, len(items), per_row)]
+
+
+def fmt_day(day: date, lang: str) -> str:
+    """2026年12月2日 星期三 / Wed 2 Dec 2026."""
+    if lang == "en":
+        return day.strftime("%a %-d %b %Y")
+    return f"{day.year}年{day.month}月{day.day}日 星期{WEEKDAYS_ZH[day.weekday()]}"
+
+
+def fmt_dt(value: datetime, lang: str) -> str:
+    return f"{fmt_day(value.date(), lang)} {value.strftime('%H:%M')}"
+
+
+def fmt_minutes(minutes: int, lang: str) -> str:
+    hours = minutes / 60
+    text = f"{hours:.1f}".rstrip("0").rstrip(".")
+    return f"{text} h" if lang == "en" else f"{text}小时"
+
+
+async def answer(update: Update, text: str, markup: InlineKeyboardMarkup | None = None, *, edit: bool = False) -> None:
+    """Reply to a message, or for a button press edit the card it sits on (falling back to a new message)."""
+    query = update.callback_query
+    if query is not None:
+        await query.answer()
+        if edit and query.message is not None:
+            await query.edit_message_text(text, reply_markup=markup)
+            return
+    chat = update.effective_chat
+    if chat is not None:
+        await update.get_bot().send_message(chat.id, text, reply_markup=markup)

@@ -1,0 +1,63 @@
+"""/my: a person's recent entries, each with edit / delete while allowed, and undo after a delete."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+
+from bot.context import BotContext
+from handlers import log as log_handlers
+from handlers.common import answer, cb, esc, fmt_day, int_arg, keyboard, parse_cb
+from services import activities
+from services.errors import StaleButton
+
+P = "m1"
+
+
+async def cmd_my(update: Update, context: BotContext) -> None:
+    """List the person's latest activities with their buttons."""
+    actor = await context.actor(update)
+    _ = context._
+    rows = await activities.list_mine(context.session, actor, now=context.now())
+    if not rows:
+        await update.effective_message.reply_text(_("You have no entries yet. Log one with /log."))
+        return
+    lines = [_("<b>Your recent activities</b>")]
+    buttons = []
+    for r in rows:
+        photos = _(" · 📷 {n}").format(n=r.photos) if r.photos else ""
+        lines.append(f"#{r.id} {fmt_day(r.day, context.lang)} {esc(r.title)} · {r.participants}{_(' people')}{photos}")
+        if r.editable:
+            buttons.append([(_("✏️ #{id}").format(id=r.id), cb(P, "ed", r.id)), (_("🗑 #{id}").format(id=r.id), cb(P, "del", r.id))])
+    if len(buttons) < len(rows):
+        lines.append(_("Older entries can be changed by a coordinator."))
+    await update.effective_message.reply_text("\n".join(lines), reply_markup=keyboard(buttons) if buttons else None)
+
+
+async def cb_my(update: Update, context: BotContext) -> None:
+    """Edit, delete or restore one of the person's entries (rights re-checked on every press)."""
+    actor = await context.private_actor(update)
+    _ = context._
+    verb, args = parse_cb(update.callback_query.data, P)
+    activity_id = int_arg(args, 0)
+    now, tz, s = context.now(), context.tz, context.session
+    if verb == "ed":
+        form = await activities.edit_activity(s, actor, activity_id, now=now, tz=tz)
+        await update.callback_query.answer()
+        await log_handlers.show(update, context, form)
+    elif verb == "del":
+        done = await activities.delete_activity(s, actor, activity_id, now=now, tz=tz)
+        await answer(update, _("🗑 Activity #{id} «{title}» deleted.").format(id=done.id, title=esc(done.title)),
+                     keyboard([[(_("↩️ Undo"), cb(P, "undo", done.id))]]), edit=True)
+    elif verb == "undo":
+        done = await activities.delete_activity(s, actor, activity_id, now=now, tz=tz, undo=True)
+        await answer(update, _("↩️ Activity #{id} «{title}» restored.").format(id=done.id, title=esc(done.title)), edit=True)
+    else:
+        raise StaleButton()
+
+
+def handlers() -> list[BaseHandler]:
+    return [
+        CommandHandler("my", cmd_my, filters=filters.UpdateType.MESSAGE),
+        CallbackQueryHandler(cb_my, pattern=rf"^{P}:"),
+    ]
