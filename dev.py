@@ -4,6 +4,9 @@
     python3 dev.py start   # set up .venv, then run the bot (console chat on demo data without BOT_TOKEN)
     python3 dev.py test    # set up .venv, then run the whole test suite (and the quick benchmarks)
 
+For contributors: `python3 dev.py i18n` re-extracts the messages, merges them into the zh_CN
+catalogue and compiles it (translate the new entries in locale/zh_CN/LC_MESSAGES/messages.po).
+
 Set-up is idempotent: the virtual environment is refreshed only when pyproject.toml changes.
 """
 
@@ -39,11 +42,13 @@ def setup() -> None:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("start", "test"):
+    if not argv or argv[0] not in ("start", "test", "i18n"):
         print(__doc__)
         return 2
     setup()
     os.chdir(ROOT)
+    if argv[0] == "i18n":
+        return i18n()
     if argv[0] == "start":
         env_token = os.environ.get("BOT_TOKEN") or _dotenv_token()
         command = ["run"] if env_token else ["console", *argv[1:]]
@@ -52,6 +57,24 @@ def main(argv: list[str]) -> int:
     if code != 0:
         return code
     return subprocess.call([str(PY), "-m", "bench", "all", "--quick", "--no-write"]) if (ROOT / "bench" / "__main__.py").exists() else 0
+
+
+I18N_SOURCES = ["bot", "handlers", "services"]
+
+
+def i18n() -> int:
+    """Extract → update → compile the gettext catalogue."""
+    babel = [str(PY), "-m", "babel.messages.frontend"]
+    pot, po_dir = "locale/messages.pot", "locale"
+    steps = [
+        [*babel, "extract", "-k", "N_", "--no-location", "--omit-header", "--sort-output", "-o", pot, *I18N_SOURCES],
+        [*babel, "update", "-i", pot, "-d", po_dir, "-l", "zh_CN", "--no-fuzzy-matching", "--omit-header"],
+        [*babel, "compile", "-d", po_dir, "-l", "zh_CN"],
+    ]
+    for step in steps:
+        if subprocess.call(step) != 0:
+            return 1
+    return 0
 
 
 def _dotenv_token() -> str | None:
