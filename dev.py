@@ -68,7 +68,8 @@ def i18n() -> int:
     pot, po_dir = "locale/messages.pot", "locale"
     steps = [
         [*babel, "extract", "-k", "N_", "--no-location", "--omit-header", "--sort-output", "-o", pot, *I18N_SOURCES],
-        [*babel, "update", "-i", pot, "-d", po_dir, "-l", "zh_CN", "--no-fuzzy-matching", "--omit-header"],
+        [*babel, "update", "-i", pot, "-d", po_dir, "-l", "zh_CN", "--no-fuzzy-matching", "--ignore-obsolete",
+         "-w", "120"],
         [*babel, "compile", "-d", po_dir, "-l", "zh_CN"],
     ]
     for step in steps:

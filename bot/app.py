@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import BotCommand, BotCommandScopeDefault
+from telegram import BotCommand, BotCommandScopeDefault, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ContextTypes, Defaults
 from telegram.request import BaseRequest, HTTPXRequest
@@ -46,7 +46,7 @@ def build_application(rt: Runtime, *, request: BaseRequest | None = None, rate_l
         .base_file_url(f"{api}/file/bot")
         .updater(None)
         .context_types(ContextTypes(context=BotContext))
-        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=rt.settings.tz, disable_web_page_preview=True))
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=rt.settings.tz, link_preview_options=LinkPreviewOptions(is_disabled=True)))
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)

@@ -95,6 +95,7 @@ async def process_pending(app: Application, rt: Runtime) -> int:
         for update_id in ids:
             if await process_one(app, rt, update_id) != "skipped":
                 done += 1
+                rt.outbox_wakeup()  # whatever the update queued is sent without waiting for the next tick
         if len(ids) < 200:
             break
     return done

@@ -25,8 +25,9 @@ async def cmd_my(update: Update, context: BotContext) -> None:
     lines = [_("<b>Your recent activities</b>")]
     buttons = []
     for r in rows:
-        photos = _(" · 📷 {n}").format(n=r.photos) if r.photos else ""
-        lines.append(f"#{r.id} {fmt_day(r.day, context.lang)} {esc(r.title)} · {r.participants}{_(' people')}{photos}")
+        line = _("#{id} {day} {title} · {n} people").format(id=r.id, day=fmt_day(r.day, context.lang), title=esc(r.title),
+                                                           n=r.participants)
+        lines.append(line + (_(" · 📷 {n}").format(n=r.photos) if r.photos else ""))
         if r.editable:
             buttons.append([(_("✏️ #{id}").format(id=r.id), cb(P, "ed", r.id)), (_("🗑 #{id}").format(id=r.id), cb(P, "del", r.id))])
     if len(buttons) < len(rows):

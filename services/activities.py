@@ -93,7 +93,7 @@ async def _card(session: AsyncSession, data: dict, now: datetime, tz: ZoneInfo) 
     doubt = None
     if day is not None:
         when_at = datetime.combine(day, datetime.min.time(), tzinfo=tz)
-        doubt = is_doubtful(_When(when_at), now=_local(now, tz), prefer="past")
+        doubt = is_doubtful(when_at, now=_local(now, tz), prefer="past")
     return ActivityCard(
         unit_id=data.get("unit_id"), unit_name=unit_name, day=day, time=data.get("time"), title=data.get("title"),
         participants=data.get("participants"), minors=data.get("minors") or 0, minutes=data.get("minutes") or 0,
@@ -101,12 +101,6 @@ async def _card(session: AsyncSession, data: dict, now: datetime, tz: ZoneInfo) 
         notes=data.get("notes") or "", late=bool(day and (today - day).days > LATE_AFTER_DAYS), doubt=doubt,
         activity_id=data.get("activity_id"),
     )
-
-
-@dataclass(frozen=True)
-class _When:
-    at: datetime
-    has_time: bool = False
 
 
 def _next_step(data: dict) -> str:

@@ -4,6 +4,10 @@ a real PTB Application per test with the fake Bot API, and people to chat as."""
 from __future__ import annotations
 
 import os
+
+os.environ.setdefault("PTB_TIMEDELTA", "true")  # before telegram is imported
+
+import os
 import shutil
 from collections.abc import AsyncIterator
 from datetime import datetime

@@ -17,6 +17,11 @@ from telegram.request import BaseRequest, RequestData
 BOT_USER = {"id": 4242, "is_bot": True, "first_name": "社区教育助手", "username": "cebot_local_bot"}
 
 
+def _markup(params: dict[str, Any]) -> dict[str, Any]:
+    markup = params.get("reply_markup") or {}
+    return json.loads(markup) if isinstance(markup, str) else markup
+
+
 @dataclass
 class ApiCall:
     method: str
@@ -60,9 +65,9 @@ class LocalBotApi(BaseRequest):
         chat_id = int(params["chat_id"])
         msg = {"message_id": next(self._ids), "date": int(time.time()), "from": BOT_USER,
                "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"}, **extra}
-        if "reply_markup" in params:
-            markup = params["reply_markup"]
-            msg["reply_markup"] = json.loads(markup) if isinstance(markup, str) else markup
+        markup = _markup(params)
+        if "inline_keyboard" in markup:  # only inline keyboards belong to the message Telegram returns
+            msg["reply_markup"] = markup
         self.messages[(chat_id, msg["message_id"])] = msg
         return msg
 
@@ -80,9 +85,10 @@ class LocalBotApi(BaseRequest):
             msg = dict(self.messages.get(key) or self._message(params))
             if "text" in params:
                 msg["text"] = params["text"]
-            if "reply_markup" in params:
-                markup = params["reply_markup"]
-                msg["reply_markup"] = json.loads(markup) if isinstance(markup, str) else markup
+            if "inline_keyboard" in _markup(params):
+                msg["reply_markup"] = _markup(params)
+            else:
+                msg.pop("reply_markup", None)
             self.messages[key] = msg
             return msg
         if method == "getFile":
