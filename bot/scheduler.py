@@ -23,9 +23,11 @@ class Scheduler:
 
 
 async def start_jobs(app: Application, rt: Runtime) -> Scheduler:
-    """Register every job with the zone given explicitly (the JobQueue defaults to UTC) and start."""
+    """Register every job and start; the JobQueue takes BOT_TIMEZONE from the Application's Defaults(tzinfo=…)
+    (without it, it would run in UTC), and cron triggers also get the zone explicitly."""
     jq = app.job_queue
-    jq.scheduler.configure(timezone=rt.settings.tz)
+    if jq.scheduler.timezone != rt.settings.tz:
+        jq.scheduler.configure(**{**jq.scheduler_configuration, "timezone": rt.settings.tz})
     for job in jobs.schedule(rt):
         job.register(jq)
         log.info("job %s: %s", job.name, job.describe)
