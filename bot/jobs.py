@@ -1,37 +1,54 @@
-"""Thin scheduled entry points: each calls a service with the clock's `now` in its own transaction."""
+"""Thin scheduled entry points: each calls a service with the clock's `now` in its own transaction.
+
+A job is either periodic (`interval` seconds) or a cron expression read in BOT_TIMEZONE. Job bodies
+take the Runtime and must be safe to run twice (they rely on UNIQUE rows and the outbox's dedupe
+keys, never on the scheduler running them exactly once).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from apscheduler.triggers.cron import CronTrigger
 from telegram.ext import JobQueue
 
 from bot.runtime import Runtime
 
+Body = Callable[[Runtime], Awaitable[object]]
+
 
 @dataclass(frozen=True)
 class Job:
-    """A job body run every `interval` seconds."""
+    """A job body run every `interval` seconds, or on a `cron` schedule (crontab syntax) in the bot's zone."""
 
     name: str
-    interval: float
-    body: Callable[[Runtime], Awaitable[object]]
+    body: Body
+    interval: float | None = None
+    cron: str | None = None
 
     @property
     def describe(self) -> str:
-        return f"every {self.interval:g} s"
+        return f"every {self.interval:g} s" if self.interval else f"cron {self.cron!r}"
 
-    def register(self, jq: JobQueue) -> None:
-        rt_body = self.body
+    def register(self, jq: JobQueue, rt: Runtime) -> None:
+        body = self.body
 
         async def callback(context) -> None:  # noqa: ANN001
-            await rt_body(context.application.bot_data["rt"])
+            await body(context.application.bot_data["rt"])
 
-        jq.run_repeating(callback, interval=self.interval, first=1, name=self.name,
-                         job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None})
+        kwargs = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
+        if self.cron:
+            trigger = CronTrigger.from_crontab(self.cron, timezone=rt.settings.tz)
+            jq.run_custom(callback, job_kwargs={"trigger": trigger, **kwargs}, name=self.name)
+        else:
+            jq.run_repeating(callback, interval=self.interval, first=1, name=self.name, job_kwargs=kwargs)
 
 
 def schedule(rt: Runtime) -> list[Job]:
-    """Every job of this deployment (features add theirs here)."""
-    return []
+    """Every job of this deployment. Each feature adds its entries below its marker line."""
+    jobs: list[Job] = []
+    # jobs: funding
+    # jobs: meetings
+    # jobs: digest
+    return jobs

@@ -29,7 +29,7 @@ async def start_jobs(app: Application, rt: Runtime) -> Scheduler:
     if jq.scheduler.timezone != rt.settings.tz:
         jq.scheduler.configure(**{**jq.scheduler_configuration, "timezone": rt.settings.tz})
     for job in jobs.schedule(rt):
-        job.register(jq)
+        job.register(jq, rt)
         log.info("job %s: %s", job.name, job.describe)
     await jq.start()
     return Scheduler(app)

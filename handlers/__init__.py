@@ -10,4 +10,7 @@ def all_handlers() -> dict[int, list[BaseHandler]]:
     from handlers import forms, log, my, photos, roster, start
 
     features = [start, log, my, photos, roster]
+    # features: funding
+    # features: meetings
+    # features: digest
     return {0: [h for module in features for h in module.handlers()], 1: forms.handlers()}
