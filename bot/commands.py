@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import date
 from pathlib import Path
 
 from bot import logsafe
 from bot.config import Settings
-from bot.runtime import Runtime
+from bot.runtime import FileClock, Runtime
 from storage.db import Database
 from storage.migrate import upgrade
 
@@ -19,9 +20,12 @@ class UsageError(Exception):
 
 
 async def open_runtime(settings: Settings) -> Runtime:
-    """Migrate the database and return the process's Runtime."""
+    """Migrate the database and return the process's Runtime (BOT_CLOCK_FILE, for process tests, moves its clock)."""
     await upgrade(settings.database_url)
-    return Runtime(settings=settings, db=Database(settings.database_url))
+    rt = Runtime(settings=settings, db=Database(settings.database_url))
+    if os.environ.get("BOT_CLOCK_FILE"):
+        rt.clock = FileClock(os.environ["BOT_CLOCK_FILE"])
+    return rt
 
 
 async def dispatch(args: argparse.Namespace) -> int:

@@ -15,6 +15,20 @@ def system_clock() -> datetime:
     return datetime.now(timezone.utc)
 
 
+class FileClock:
+    """A clock read from a file holding an ISO timestamp: lets process tests move a real process's time.
+
+    Used only when BOT_CLOCK_FILE is set (tests); production uses the system clock.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = Path(path)
+
+    def __call__(self) -> datetime:
+        value = datetime.fromisoformat(self.path.read_text(encoding="utf-8").strip())
+        return value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
 @dataclass
 class Runtime:
     """Collaborators of one process; tests build their own with an injected clock."""
