@@ -15,7 +15,7 @@ from services.roster import apply_roster
 from services.roster_file import parse_roster
 from storage.models import Activity, Person, Unit
 
-DEMO_LIAISON = "13900000011"
+DEMO_LIAISON = "13900000100"
 DEMO_COORDINATOR = "13900000001"
 TOWNS = {
     "DQ01": ("武康街道", 68000, ["城北社区", "五四村", "沈家墩村"]),

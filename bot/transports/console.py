@@ -55,7 +55,13 @@ class ConsoleApi(LocalBotApi):
             print(f"\n{prefix}: {body}", file=self.out)
         elif method in ("sendDocument", "sendPhoto"):
             print(f"\nbot: [{method[4:].lower()}] {plain(params.get('caption', ''))}", file=self.out)
-        markup = result.get("reply_markup") or {}
+        markup = params.get("reply_markup") or {}
+        if isinstance(markup, str):
+            import json
+
+            markup = json.loads(markup)
+        if not markup:
+            return
         self.choices = []
         for row in markup.get("inline_keyboard", []):
             for b in row:
@@ -123,6 +129,9 @@ async def run_console(rt: Runtime, *, phone: str | None, lines=None, out=sys.std
     reader = lines if lines is not None else _stdin_lines()
     async with app:
         await inbox.feed(app, rt, user.text("/start"))
+        if person is not None:
+            print("you> [shares the phone number " + phone + "]", file=out)
+            await inbox.feed(app, rt, user.contact())
         async for line in reader:
             line = line.strip()
             if line in ("/quit", "/exit"):
