@@ -8,10 +8,10 @@ from datetime import date, datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from services.dates import format_when
 from services.errors import StaleButton
 
 _CB = re.compile(r"^([a-z]{1,3}\d):([a-z]{1,6})((?::[A-Za-z0-9_\-]{1,24}){0,4})$")
-WEEKDAYS_ZH = "一二三四五六日"
 
 
 def esc(value: object) -> str:
@@ -54,13 +54,12 @@ def chunk(items: list[tuple[str, str]], per_row: int) -> list[list[tuple[str, st
 
 def fmt_day(day: date, lang: str) -> str:
     """2026年12月2日 星期三 / Wed 2 Dec 2026."""
-    if lang == "en":
-        return day.strftime("%a %-d %b %Y")
-    return f"{day.year}年{day.month}月{day.day}日 星期{WEEKDAYS_ZH[day.weekday()]}"
+    return format_when(day, has_time=False, lang=lang)
 
 
 def fmt_dt(value: datetime, lang: str) -> str:
-    return f"{fmt_day(value.date(), lang)} {value.strftime('%H:%M')}"
+    """2026年12月2日 星期三 15:00 / Wed 2 Dec 2026 15:00."""
+    return format_when(value, has_time=True, lang=lang)
 
 
 def fmt_minutes(minutes: int, lang: str) -> str:

@@ -90,10 +90,7 @@ async def _card(session: AsyncSession, data: dict, now: datetime, tz: ZoneInfo) 
     day = date.fromisoformat(data["date"]) if data.get("date") else None
     unit_name = (await session.get(Unit, data["unit_id"])).name if data.get("unit_id") else ""
     today = _local(now, tz).date()
-    doubt = None
-    if day is not None:
-        when_at = datetime.combine(day, datetime.min.time(), tzinfo=tz)
-        doubt = is_doubtful(when_at, now=_local(now, tz), prefer="past")
+    doubt = is_doubtful(day, now=_local(now, tz), prefer="past") if day is not None else None
     return ActivityCard(
         unit_id=data.get("unit_id"), unit_name=unit_name, day=day, time=data.get("time"), title=data.get("title"),
         participants=data.get("participants"), minors=data.get("minors") or 0, minutes=data.get("minutes") or 0,

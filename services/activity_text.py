@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from services.dates import parse_when
+from services.dates import impossible_span, parse_when
+from services.errors import BadDate
 from services.numbers import CN_NUMBER, to_int
 
 CATEGORIES = ("老年教育", "家庭教育", "青少年校外教育", "职业技能培训", "农民实用技术", "就业创业培训",
@@ -93,6 +94,8 @@ def read_activity_line(text: str, *, now: datetime) -> ActivityFields:
     """Pull the known parts out of one line; whatever is left becomes the title (and the place)."""
     f = ActivityFields()
     when = parse_when(text, now=now, prefer="past")
+    if when is None and (bad := impossible_span(text, now=now, prefer="past")) is not None:
+        raise BadDate(text=text[bad[0]: bad[1]])
     if when is not None:
         f.date = when.at.date().isoformat()
         f.time = when.at.strftime("%H:%M") if when.has_time else None
