@@ -7,7 +7,6 @@ import asyncio
 import logging
 import sys
 
-
 DESCRIPTION = """Chat-ops bot for community-education coordinators.
 
 Settings come from environment variables or a .env file: BOT_TOKEN, TELEGRAM_API_URL,

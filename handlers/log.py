@@ -10,7 +10,7 @@ from handlers.common import answer, cb, chunk, esc, fmt_day, fmt_minutes, int_ar
 from services import activities, drafts
 from services.activities import ActivityCard, FormStep
 from services.activity_text import CATEGORIES, TARGET_GROUPS
-from services.errors import N_
+from services.errors import N_, StaleButton
 
 P = "a1"
 QUESTIONS = {
@@ -128,8 +128,6 @@ async def cb_log(update: Update, context: BotContext) -> None:
     else:
         what = {"cat": "cat", "unit": "unit", "grp": "grp", "f": "edit", "back": "back"}.get(verb)
         if what is None:
-            from services.errors import StaleButton
-
             raise StaleButton()
         value = args[1] if len(args) > 1 else ""
         form = await activities.pick_log(s, actor, what, value, version, now=now, tz=tz)
