@@ -15,12 +15,15 @@ P = "m1"
 
 
 async def cmd_my(update: Update, context: BotContext) -> None:
-    """List the person's latest activities with their buttons."""
+    """List the person's latest activities with their buttons (`/my 123` opens one entry)."""
     actor = await context.actor(update)
     _ = context._
-    rows = await activities.list_mine(context.session, actor, now=context.now())
+    wanted = (context.args or [""])[0].lstrip("#")
+    one = int(wanted) if wanted.isdigit() else None
+    rows = await activities.list_mine(context.session, actor, now=context.now(), activity_id=one)
     if not rows:
-        await update.effective_message.reply_text(_("You have no entries yet. Log one with /log."))
+        text = _("No entry #{id} that you may open.").format(id=one) if one else _("You have no entries yet. Log one with /log.")
+        await update.effective_message.reply_text(text)
         return
     lines = [_("<b>Your recent activities</b>")]
     buttons = []
@@ -31,7 +34,7 @@ async def cmd_my(update: Update, context: BotContext) -> None:
         if r.editable:
             buttons.append([(_("✏️ #{id}").format(id=r.id), cb(P, "ed", r.id)), (_("🗑 #{id}").format(id=r.id), cb(P, "del", r.id))])
     if len(buttons) < len(rows):
-        lines.append(_("Older entries can be changed by a coordinator."))
+        lines.append(_("Older entries can be changed by a coordinator (/my and the entry number)."))
     await update.effective_message.reply_text("\n".join(lines), reply_markup=keyboard(buttons) if buttons else None)
 
 

@@ -294,17 +294,25 @@ async def delete_activity(
     return SavedActivity(row.id, row.title, row.occurred_on, row.late, False)
 
 
-async def list_mine(session: AsyncSession, actor: Actor, *, now: datetime, limit: int = 10) -> list[ActivityRow]:
-    """The person's latest activities, newest first, with whether they may still edit them."""
+async def list_mine(
+    session: AsyncSession, actor: Actor, *, now: datetime, limit: int = 10, activity_id: int | None = None
+) -> list[ActivityRow]:
+    """The person's latest activities, newest first, with whether they may still edit them.
+
+    With `activity_id`, just that one: coordinators may open anyone's entry, others only their own.
+    """
     photos = (
         select(func.count()).where(Attachment.owner_type == "activity", Attachment.owner_id == Activity.id)
         .correlate(Activity).scalar_subquery()
     )
-    rows = await session.execute(
-        select(Activity, Unit.name, photos).join(Unit, Unit.id == Activity.unit_id)
-        .where(Activity.reporter_id == actor.person_id, Activity.deleted_at.is_(None))
-        .order_by(Activity.created_at.desc(), Activity.id.desc()).limit(limit)
-    )
+    query = select(Activity, Unit.name, photos).join(Unit, Unit.id == Activity.unit_id).where(Activity.deleted_at.is_(None))
+    if activity_id is not None:
+        query = query.where(Activity.id == activity_id)
+        if not actor.has("coordinator"):
+            query = query.where(Activity.reporter_id == actor.person_id)
+    else:
+        query = query.where(Activity.reporter_id == actor.person_id)
+    rows = await session.execute(query.order_by(Activity.created_at.desc(), Activity.id.desc()).limit(limit))
     return [
         ActivityRow(a.id, a.occurred_on, a.title, a.participants, unit_name,
                     actor.has("coordinator") or now - a.created_at <= timedelta(days=OWNER_EDIT_DAYS), n)

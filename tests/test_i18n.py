@@ -52,7 +52,7 @@ def test_catalogue_holds_every_message_in_the_code(tmp_path):
 def test_compiled_catalogue_matches_the_po():
     with MO.open("rb") as f:
         compiled = {m.id: m.string for m in read_mo(f) if m.id}
-    source = {m.id: m.string for m in _catalog() if m.id}
+    source = {m.id: m.string for m in _catalog() if m.id and m.string and not m.fuzzy}
     assert compiled == source, "run `python3 dev.py i18n` to recompile the .mo"
 
 

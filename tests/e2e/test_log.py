@@ -251,3 +251,14 @@ async def test_a_restart_in_the_middle_of_a_form_loses_nothing(rt, liaison, api)
         await p.press("确认")
     [a] = await _activities(rt)
     assert a.title == "书法培训"
+
+
+async def test_coordinator_opens_anyones_entry_by_number_others_cannot(rt, liaison, person):
+    await liaison.send("/log 昨天 讲座 30人 健康")
+    await liaison.press("确认")
+    [a] = await _activities(rt)
+    coordinator = await signed_in(person, rt, 606, COORDINATOR)
+    listing = (await coordinator.send(f"/my {a.id}"))[0]
+    assert "讲座" in listing and any(f"#{a.id}" in b[0] for b in coordinator.buttons())
+    other = await signed_in(person, rt, 607, LIAISON2)
+    assert "没有您可以查看的记录" in (await other.send(f"/my {a.id}"))[0]
