@@ -1,85 +1,125 @@
-"""The inbox: every update is stored before Telegram is told we have it, then processed exactly once.
+"""The inbox: every update is stored before Telegram is told we have it, then processed exactly once, in order.
 
 `receive` writes the raw update (a repeated update_id is ignored: Telegram delivers at least once).
 `process_pending` takes stored updates in update_id order and runs each through the real PTB
 `Application` inside one transaction that also marks it processed, so its effects and the mark
 commit together: a crash at any line either loses nothing (re-run on start) or has done it all.
+
+Several workers may process the same inbox. Per-person order holds across them: a transaction
+first takes that person's lock (PostgreSQL: `pg_advisory_xact_lock`, released by the commit itself or
+by a dead worker's connection; SQLite: every transaction is `BEGIN IMMEDIATE`, so they queue), then
+processes the person's *earliest* unprocessed update, whichever update woke it. Webhooks may also
+deliver out of order: with `bot_data["reorder_hold"]` set (webhook mode), an update waits up to that
+many seconds for any missing lower update_id (Telegram numbers updates sequentially). What is not
+processed at all (service accounts binding, throttled floods, unreadable or forged updates) is
+decided in bot/gate.py.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
-from telegram import Update
+from sqlalchemy import delete, func, or_, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.ext import Application
 
+from bot import gate
 from bot.context import SCOPE, UpdateScope
 from bot.runtime import Runtime
+from services import reachability
 from storage.models import InboxUpdate
 from storage.sql import insert_ignore
 
 log = logging.getLogger(__name__)
-
-
-def _user_id(payload: dict[str, Any]) -> int | None:
-    for key in ("message", "edited_message", "callback_query", "channel_post", "my_chat_member", "inline_query"):
-        part = payload.get(key)
-        if isinstance(part, dict):
-            sender = part.get("from") or {}
-            if "id" in sender:
-                return int(sender["id"])
-            chat = part.get("chat") or {}
-            if "id" in chat:
-                return int(chat["id"])
-    return None
+BATCH = 200
+KEEP = timedelta(days=7)  # processed updates are kept this long: Telegram redelivers within a day
+REORDER_HOLD = 2.0  # webhook mode: seconds an update waits for a lower update_id that has not arrived yet
 
 
 async def receive(rt: Runtime, payloads: list[dict[str, Any]]) -> int:
-    """Store raw updates durably; returns how many were new."""
+    """Store raw updates durably (NUL characters dropped); returns how many were new."""
     if not payloads:
         return 0
     new = 0
     async with rt.db.begin() as session:
-        for payload in payloads:
+        for payload in map(gate.scrub, payloads):
             new += await insert_ignore(session, InboxUpdate, {
-                "update_id": int(payload["update_id"]), "user_id": _user_id(payload), "payload": payload,
+                "update_id": int(payload["update_id"]), "user_id": gate.user_id(payload), "payload": payload,
                 "received_at": rt.clock(),
             }, ["update_id"])
     return new
 
 
+async def _lock_person(session: AsyncSession, user_id: int) -> None:
+    """Serialise one person's updates across workers until this transaction ends."""
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended('cebot:user:' || :uid, 0))"),
+                              {"uid": str(user_id)})
+
+
 async def process_one(app: Application, rt: Runtime, update_id: int) -> str:
-    """Run one stored update through the Application in its own transaction; returns its outcome."""
+    """Process this update's person's earliest unprocessed update in its own transaction; returns its outcome."""
+    person = select(InboxUpdate.user_id).where(InboxUpdate.update_id == update_id).scalar_subquery()
+    query = (select(InboxUpdate).where(InboxUpdate.processed_at.is_(None),
+                                       or_(InboxUpdate.update_id == update_id, InboxUpdate.user_id == person))
+             .order_by(InboxUpdate.update_id).limit(1))  # the person's earliest waiting update (or this one)
     async with rt.db.begin() as session:
-        query = select(InboxUpdate).where(InboxUpdate.update_id == update_id, InboxUpdate.processed_at.is_(None))
-        if rt.db.dialect == "postgresql":
+        if rt.db.dialect == "postgresql":  # SQLite's BEGIN IMMEDIATE already serialises every transaction
+            user_id = await session.scalar(select(InboxUpdate.user_id).where(InboxUpdate.update_id == update_id))
+            if user_id is not None:  # never touch a person's rows without their lock
+                await _lock_person(session, user_id)
             query = query.with_for_update(skip_locked=True)
         row = await session.scalar(query)
         if row is None:
             return "skipped"
-        scope = UpdateScope(session)
-        token = SCOPE.set(scope)
-        try:
-            savepoint = await session.begin_nested()
-            try:
-                await app.process_update(Update.de_json(row.payload, app.bot))
-            except Exception:  # PTB re-raises only when no error handler took it
-                log.exception("update %s failed", update_id)
-                scope.failed = True
-            if scope.failed:
-                await savepoint.rollback()
-            else:
-                await savepoint.commit()
-        finally:
-            SCOPE.reset(token)
+        hold = app.bot_data.get("reorder_hold")
+        if hold and row.received_at > rt.clock() - timedelta(seconds=hold) and await _gap_below(session, row.update_id):
+            return "waiting"
+        row.outcome = await _run(app, rt, session, row)
         row.processed_at = rt.clock()
-        row.outcome = "failed" if scope.failed else "ok"
         return row.outcome
 
 
-async def pending_ids(rt: Runtime, limit: int = 200) -> list[int]:
+async def _gap_below(session: AsyncSession, update_id: int) -> bool:
+    """Has an earlier update not arrived yet? Webhooks may deliver out of order; update ids are sequential."""
+    mark = await session.scalar(select(func.max(InboxUpdate.update_id)).where(
+        InboxUpdate.processed_at.is_not(None), InboxUpdate.update_id < update_id))
+    if mark is None or mark >= update_id - 1:
+        return False
+    present = await session.scalar(select(func.count()).select_from(InboxUpdate).where(
+        InboxUpdate.update_id > mark, InboxUpdate.update_id < update_id))
+    return present < update_id - 1 - mark
+
+
+async def _run(app: Application, rt: Runtime, session: AsyncSession, row: InboxUpdate) -> str:
+    """Screen the update (bot/gate.py), then hand it to the Application inside a savepoint."""
+    update, outcome = await gate.screen(app, row.payload, row.received_at)
+    if update is None:
+        return outcome
+    if update.effective_chat is not None and update.effective_chat.type == "private" and update.effective_user:
+        await reachability.mark_reachable(session, update.effective_user.id)  # they can be messaged again
+    scope = UpdateScope(session)
+    token = SCOPE.set(scope)
+    try:
+        savepoint = await session.begin_nested()
+        try:
+            await app.process_update(update)
+        except Exception:  # PTB re-raises only when no error handler took it
+            log.exception("update %s failed", row.update_id)
+            scope.failed = True
+        if scope.failed:
+            await savepoint.rollback()
+        else:
+            await savepoint.commit()
+    finally:
+        SCOPE.reset(token)
+    return "failed" if scope.failed else "ok"
+
+
+async def pending_ids(rt: Runtime, limit: int = BATCH) -> list[int]:
     async with rt.db.begin() as session:
         rows = await session.scalars(
             select(InboxUpdate.update_id).where(InboxUpdate.processed_at.is_(None))
@@ -88,20 +128,52 @@ async def pending_ids(rt: Runtime, limit: int = 200) -> list[int]:
         return list(rows)
 
 
-async def process_pending(app: Application, rt: Runtime) -> int:
-    """Process every stored, unprocessed update in order; returns how many were processed."""
-    done = 0
+async def _process_all(app: Application, rt: Runtime) -> tuple[int, bool]:
+    """Process stored updates until a pass makes no progress: (how many, whether some wait for an earlier one)."""
+    done, waiting = 0, False
     while ids := await pending_ids(rt):
+        progress, waiting = 0, False
         for update_id in ids:
-            if await process_one(app, rt, update_id) != "skipped":
-                done += 1
+            outcome = await process_one(app, rt, update_id)
+            waiting |= outcome == "waiting"
+            if outcome not in ("skipped", "waiting"):
+                progress += 1
                 rt.outbox_wakeup()  # whatever the update queued is sent without waiting for the next tick
-        if len(ids) < 200:
-            break
-    return done
+        done += progress
+        if not progress:
+            break  # the rest is in other workers' hands right now, or waits for an earlier update
+    return done, waiting
+
+
+async def process_pending(app: Application, rt: Runtime) -> int:
+    """Process every stored, unprocessed update in order, until a pass makes no progress; returns how many."""
+    return (await _process_all(app, rt))[0]
+
+
+async def keep_processing(app: Application, rt: Runtime, stop: asyncio.Event, arrived: asyncio.Event,
+                          every: float = 5.0) -> None:
+    """Process stored updates whenever some arrive, at start (leftovers of a crash) and every `every` seconds."""
+    while not stop.is_set():
+        arrived.clear()
+        waiting = False
+        try:
+            waiting = (await _process_all(app, rt))[1]
+        except Exception:  # noqa: BLE001 - the database may be away for a moment; the rows stay stored
+            log.exception("processing updates failed; retrying")
+        try:
+            await asyncio.wait_for(arrived.wait(), timeout=min(every, 0.25) if waiting else every)
+        except asyncio.TimeoutError:
+            pass
 
 
 async def feed(app: Application, rt: Runtime, payload: dict[str, Any]) -> None:
     """Receive and process one update now (console, tests)."""
     await receive(rt, [payload])
     await process_pending(app, rt)
+
+
+async def prune(rt: Runtime) -> int:
+    """Forget processed updates older than KEEP (a scheduled job); returns how many rows went."""
+    async with rt.db.begin() as session:
+        result = await session.execute(delete(InboxUpdate).where(InboxUpdate.processed_at < rt.clock() - KEEP))
+    return result.rowcount
