@@ -44,10 +44,38 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
     rt = await open_runtime(settings)
     try:
-        await run_polling(rt)
+        return await run_polling(rt)
     finally:
         await rt.db.dispose()
-    return 0
+
+
+async def cmd_webhook(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.transports.webhook import ConfigError, check_settings, run_webhook
+
+    try:
+        check_settings(settings)  # refuse before touching the database
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    rt = await open_runtime(settings)
+    try:
+        return await run_webhook(rt)
+    finally:
+        await rt.db.dispose()
+
+
+async def cmd_scheduler(settings: Settings, args: argparse.Namespace) -> int:
+    if not settings.token:
+        print("BOT_TOKEN is not set: the scheduler sends messages to Telegram. To try the bot without Telegram, "
+              "run: python -m bot console", file=sys.stderr)
+        return 2
+    from bot.scheduler import run_scheduler
+
+    rt = await open_runtime(settings)
+    try:
+        return await run_scheduler(rt)
+    finally:
+        await rt.db.dispose()
 
 
 async def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
@@ -164,6 +192,10 @@ async def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix.lower() not in (".xlsx", ".csv"):
         raise UsageError("--out must end in .xlsx or .csv")
+    if args.table == "all":  # the digest feature's workbook: summary by town + every table
+        from bot.digest_commands import cmd_export_all
+
+        return await cmd_export_all(settings, args, start, end, out)
     rt = await open_runtime(settings)
     try:
         async with rt.db.begin() as session:
@@ -177,6 +209,8 @@ async def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "run": cmd_run,
+    "webhook": cmd_webhook,
+    "scheduler": cmd_scheduler,
     "console": cmd_console,
     "demo": cmd_demo,
     "db_upgrade": cmd_db_upgrade,
@@ -185,3 +219,7 @@ COMMANDS = {
     "roster_export": cmd_roster_export,
     "export": cmd_export,
 }
+# commands: digest
+from bot.digest_commands import cmd_digest_preview, cmd_digest_send  # noqa: E402
+
+COMMANDS.update(digest_preview=cmd_digest_preview, digest_send=cmd_digest_send)

@@ -56,6 +56,13 @@ class Settings(BaseSettings):
     outbox_interval: float = Field(default=1.0, gt=0)
     sweep_interval: float = Field(default=30.0, gt=0, le=30)
     poll_timeout: int = Field(default=30, ge=0, le=50)
+    # production knobs (docs/operations.md): outbox pacing, leases, scheduler leadership, per-person throttling
+    outbox_rate: float = Field(default=30.0, gt=0)
+    outbox_group_per_minute: int = Field(default=20, gt=0)
+    outbox_lease: float = Field(default=60.0, gt=0)
+    leader_retry: float = Field(default=5.0, gt=0, le=30)
+    throttle_burst: int = Field(default=40, ge=0)
+    throttle_per_minute: float = Field(default=30.0, gt=0)
 
     @field_validator("database_url")
     @classmethod

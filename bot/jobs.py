@@ -49,6 +49,17 @@ def schedule(rt: Runtime) -> list[Job]:
     """Every job of this deployment. Each feature adds its entries below its marker line."""
     jobs: list[Job] = []
     # jobs: funding
+    from bot import funding_jobs
+
+    jobs += funding_jobs.jobs(rt)
     # jobs: meetings
+    from bot import meeting_jobs
+
+    jobs += meeting_jobs.jobs(rt)
     # jobs: digest
+    from bot.digest_jobs import CATCH_UP_SECONDS, NUDGE_CRON, digest_job, nudge_job
+
+    jobs += [Job("digest", digest_job, cron=rt.settings.digest_cron),
+             Job("digest-catch-up", digest_job, interval=CATCH_UP_SECONDS),  # first run at start: a missed digest goes out
+             Job("nudges", nudge_job, cron=NUDGE_CRON)]
     return jobs

@@ -23,10 +23,17 @@ class FileClock:
 
     def __init__(self, path: str) -> None:
         self.path = Path(path)
+        self._last: datetime | None = None
 
     def __call__(self) -> datetime:
-        value = datetime.fromisoformat(self.path.read_text(encoding="utf-8").strip())
-        return value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        try:
+            value = datetime.fromisoformat(self.path.read_text(encoding="utf-8").strip())
+        except (OSError, ValueError):  # caught mid-rewrite: time stands still rather than failing
+            if self._last is None:
+                raise
+            return self._last
+        self._last = value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return self._last
 
 
 @dataclass

@@ -7,6 +7,7 @@ import re
 from datetime import date, datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 
 from services.dates import format_when
 from services.errors import StaleButton
@@ -31,17 +32,24 @@ def parse_cb(data: str | None, prefix: str) -> tuple[str, list[str]]:
     """Split callback data; StaleButton for anything forged, oversized or of another version."""
     if not data or len(data.encode()) > 64:
         raise StaleButton()
-    m = _CB.match(data)
+    m = _CB.fullmatch(data)
     if not m or m.group(1) != prefix:
         raise StaleButton()
     return m.group(2), [a for a in m.group(3).split(":") if a]
 
 
+MAX_ID = 2**31 - 1
+
+
 def int_arg(args: list[str], i: int) -> int:
+    """A whole-number argument of callback data within database id range; StaleButton otherwise."""
     try:
-        return int(args[i])
+        value = int(args[i])
     except (IndexError, ValueError):
         raise StaleButton() from None
+    if not 0 <= value <= MAX_ID:
+        raise StaleButton()
+    return value
 
 
 def keyboard(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
@@ -68,11 +76,20 @@ def fmt_minutes(minutes: int, lang: str) -> str:
     return f"{text} h" if lang == "en" else f"{text}小时"
 
 
+async def answer_query(query, text: str | None = None) -> None:  # noqa: ANN001
+    """Answer a button press; a press too old to answer (replayed after a restart) is still handled."""
+    try:
+        await query.answer(text)
+    except BadRequest as exc:
+        if "query is too old" not in str(exc) and "query id is invalid" not in str(exc).lower():
+            raise
+
+
 async def answer(update: Update, text: str, markup: InlineKeyboardMarkup | None = None, *, edit: bool = False) -> None:
     """Reply to a message, or for a button press edit the card it sits on (falling back to a new message)."""
     query = update.callback_query
     if query is not None:
-        await query.answer()
+        await answer_query(query)
         if edit and query.message is not None:
             await query.edit_message_text(text, reply_markup=markup)
             return

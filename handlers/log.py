@@ -6,7 +6,18 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext
-from handlers.common import answer, cb, chunk, esc, fmt_day, fmt_minutes, int_arg, keyboard, parse_cb
+from handlers.common import (
+    answer,
+    answer_query,
+    cb,
+    chunk,
+    esc,
+    fmt_day,
+    fmt_minutes,
+    int_arg,
+    keyboard,
+    parse_cb,
+)
 from services import activities, drafts
 from services.activities import ActivityCard, FormStep
 from services.activity_text import CATEGORIES, TARGET_GROUPS
@@ -123,7 +134,7 @@ async def cb_log(update: Update, context: BotContext) -> None:
         await answer(update, _("Cancelled. Nothing was saved."), edit=True)
     elif verb == "edit":
         await drafts.require_draft(s, actor.person_id, activities.KIND, version)
-        await update.callback_query.answer()
+        await answer_query(update.callback_query)
         await update.callback_query.edit_message_reply_markup(_edit_menu(version, _))
     else:
         what = {"cat": "cat", "unit": "unit", "grp": "grp", "f": "edit", "back": "back"}.get(verb)

@@ -7,7 +7,16 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 
 from bot.context import BotContext
 from handlers import log as log_handlers
-from handlers.common import answer, cb, esc, fmt_day, int_arg, keyboard, parse_cb
+from handlers.common import (
+    answer,
+    answer_query,
+    cb,
+    esc,
+    fmt_day,
+    int_arg,
+    keyboard,
+    parse_cb,
+)
 from services import activities
 from services.errors import StaleButton
 
@@ -47,7 +56,7 @@ async def cb_my(update: Update, context: BotContext) -> None:
     now, tz, s = context.now(), context.tz, context.session
     if verb == "ed":
         form = await activities.edit_activity(s, actor, activity_id, now=now, tz=tz)
-        await update.callback_query.answer()
+        await answer_query(update.callback_query)
         await log_handlers.show(update, context, form)
     elif verb == "del":
         done = await activities.delete_activity(s, actor, activity_id, now=now, tz=tz)

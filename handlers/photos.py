@@ -6,9 +6,7 @@ import logging
 from pathlib import Path
 
 from telegram import Update
-from telegram.constants import ChatType
 from telegram.error import TelegramError
-from telegram.ext import BaseHandler, MessageHandler, filters
 
 from bot.context import BotContext
 from services import activities
@@ -17,7 +15,7 @@ log = logging.getLogger(__name__)
 
 
 async def on_photo(update: Update, context: BotContext) -> None:
-    """Attach the photo (largest size) to the person's activity confirmed in the last minutes."""
+    """Attach the photo (largest size) to the person's activity confirmed in the last minutes (no form open)."""
     actor = await context.private_actor(update)
     msg = update.effective_message
     activity_id = await activities.photo_target(context.session, actor, now=context.now())
@@ -43,7 +41,3 @@ async def on_photo(update: Update, context: BotContext) -> None:
         while len(seen) > 200:
             seen.pop(next(iter(seen)))
     await msg.reply_text(context._("📷 Photo added to activity #{id} ({n} in all).").format(id=activity_id, n=count))
-
-
-def handlers() -> list[BaseHandler]:
-    return [MessageHandler(filters.UpdateType.MESSAGE & filters.PHOTO & filters.ChatType.PRIVATE, on_photo)]

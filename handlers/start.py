@@ -72,6 +72,9 @@ def help_text(actor: Actor | None, _) -> str:  # noqa: ANN001
         (("coordinator", "leader"), _("/digest — the digest of the last complete week")),
         (("coordinator",), _("/export — the year's data as an Excel file")),
         (("admin",), _("/roster — import the roster from a spreadsheet")),
+        (("admin",), _("/body — bodies that must meet: yearly minimum and members")),
+        (("admin",), _("/setstandard — the budget per resident (e.g. /setstandard 1.5), with its history")),
+        (("admin",), _("/allocate — record an extra allocation (e.g. /allocate T1 5000 县财政追加)")),
         (("coordinator", "admin"), _("/setchat digest — in a group: send the weekly digest there")),
         (None, _("/cancel — leave the current form without saving")),
     ]

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import audit
 from services.activity_text import CATEGORIES
+from services.meeting_demo import demo_meetings
 from services.roster import apply_roster
 from services.roster_file import parse_roster
 from storage.models import Activity, Person, Unit
@@ -70,5 +71,9 @@ async def load_demo(session: AsyncSession, *, now: datetime, tz: ZoneInfo, weeks
             )
             session.add(act)
     await session.flush()
+    await demo_meetings(session, now=now, tz=tz, rng=rng)
+    from services.funding_demo import demo_funding  # funding
+
+    await demo_funding(session, now=now, tz=tz, rng=rng)
     audit.record(session, now=now, actor_id=None, action="demo", entity="county", entity_id=None, after={"code": "DQ"})
     return True

@@ -45,6 +45,14 @@ async def activities_table(session: AsyncSession, start: date, end: date, *, tz:
 
 TABLES = {"activities": activities_table}
 
+from services.meeting_export import meetings_table  # noqa: E402 (meetings)
+
+TABLES["meetings"] = meetings_table
+
+from services.funding_export import funding_events_table, funding_table  # noqa: E402 (funding)
+
+TABLES.update(funding=funding_table, funding_events=funding_events_table)
+
 
 async def export_table(session: AsyncSession, name: str, start: date, end: date, *, tz: ZoneInfo) -> Table:
     return await TABLES[name](session, start, end, tz=tz)

@@ -8,6 +8,7 @@ import unicodedata
 from services.errors import TooLong
 
 _SPACES = re.compile(r"[\s\u3000]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # NUL and friends: PostgreSQL refuses NUL in text
 _CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff·])|(?<=[\u3400-\u9fff·])\s+(?=[\u3400-\u9fff])")
 _PHONE_JUNK = re.compile(r"[\s\-().\u3000]")
 
@@ -19,7 +20,7 @@ MAX_MESSAGE = 2000
 
 def normalise_name(raw: str) -> str:
     """Trim, fold full-width forms, drop spaces inside Chinese names (曲  亮 → 曲亮), collapse other runs."""
-    text = unicodedata.normalize("NFKC", raw or "").strip()
+    text = _CONTROL.sub("", unicodedata.normalize("NFKC", raw or "")).strip()
     text = _SPACES.sub(" ", text)
     return _CJK_GAP.sub("", text)
 
@@ -43,7 +44,7 @@ def normalise_phone(raw: str) -> str | None:
 
 def clean_text(raw: str, *, limit: int) -> str:
     """Trimmed single-spaced text; TooLong when over `limit` characters."""
-    text = _SPACES.sub(" ", unicodedata.normalize("NFKC", raw or "")).strip()
+    text = _SPACES.sub(" ", _CONTROL.sub("", unicodedata.normalize("NFKC", raw or ""))).strip()
     if len(text) > limit:
         raise TooLong(length=len(text), limit=limit)
     return text

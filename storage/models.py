@@ -192,6 +192,8 @@ class FundingRequest(Base):
     over_budget_override: Mapped[bool] = mapped_column(Boolean, default=False)
     waiting_since: Mapped[datetime | None]
     last_nudged_on: Mapped[date | None] = mapped_column(Date)
+    disbursed_on: Mapped[date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, default=1)  # bumped on every transition: buttons carry it
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     __table_args__ = (CheckConstraint("amount_fen > 0", name="amount_positive"),)
@@ -265,7 +267,10 @@ class Meeting(Base):
     minutes_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
-    __table_args__ = (Index("ix_meetings_state_start", "state", "starts_at"),)
+    __table_args__ = (
+        Index("ix_meetings_state_start", "state", "starts_at"),
+        UniqueConstraint("series_id", "starts_at"),  # a series' next occurrence is created once
+    )
 
 
 class MeetingAttendee(Base):
@@ -287,6 +292,7 @@ class MeetingReminder(Base):
     starts_at: Mapped[datetime]
     queued_at: Mapped[datetime]
     late: Mapped[bool] = mapped_column(Boolean, default=False)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)  # 0 when a nearer offset due at the same sweep superseded it
     __table_args__ = (UniqueConstraint("meeting_id", "offset_s", "starts_at"),)
 
 
@@ -334,7 +340,8 @@ class InboxUpdate(Base):
     received_at: Mapped[datetime]
     processed_at: Mapped[datetime | None]
     outcome: Mapped[str | None] = mapped_column(String(32))
-    __table_args__ = (Index("ix_inbox_pending", "processed_at", "update_id"),)
+    __table_args__ = (Index("ix_inbox_pending", "processed_at", "update_id"),
+                      Index("ix_inbox_user", "user_id", "update_id"))  # a person's earliest unprocessed update
 
 
 class OutboxMessage(Base):
@@ -383,12 +390,3 @@ class AuditEntry(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
-
-
-class SchedulerLease(Base):
-    """Which scheduler process acts (PostgreSQL also takes an advisory lock); renewed while alive."""
-
-    __tablename__ = "scheduler_lease"
-    name: Mapped[str] = mapped_column(String(32), primary_key=True)
-    holder: Mapped[str] = mapped_column(String(100))
-    expires_at: Mapped[datetime]

@@ -262,3 +262,9 @@ async def test_coordinator_opens_anyones_entry_by_number_others_cannot(rt, liais
     assert "讲座" in listing and any(f"#{a.id}" in b[0] for b in coordinator.buttons())
     other = await signed_in(person, rt, 607, LIAISON2)
     assert "没有您可以查看的记录" in (await other.send(f"/my {a.id}"))[0]
+
+
+@pytest.mark.parametrize("data", ["m1:del:99999999999999999999", "a1:ok:-1", "m1:ed:" + "9" * 24, "x" * 65, "m1:del:1:2:3:4:5:6"])
+async def test_forged_or_oversized_button_data_is_refused_clearly(rt, liaison, data):
+    replies = await liaison.press("", data=data)
+    assert any("过期" in r for r in replies)

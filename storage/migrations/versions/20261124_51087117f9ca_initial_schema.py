@@ -32,13 +32,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('inbox', schema=None) as batch_op:
         batch_op.create_index('ix_inbox_pending', ['processed_at', 'update_id'], unique=False)
+        batch_op.create_index('ix_inbox_user', ['user_id', 'update_id'], unique=False)
 
-    op.create_table('scheduler_lease',
-    sa.Column('name', sa.String(length=32), nullable=False),
-    sa.Column('holder', sa.String(length=100), nullable=False),
-    sa.Column('expires_at', storage.types.UTCDateTime(), nullable=False),
-    sa.PrimaryKeyConstraint('name', name=op.f('pk_scheduler_lease'))
-    )
     op.create_table('units',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=64), nullable=False),
@@ -230,6 +225,8 @@ def upgrade() -> None:
     sa.Column('over_budget_override', sa.Boolean(), nullable=False),
     sa.Column('waiting_since', storage.types.UTCDateTime(), nullable=True),
     sa.Column('last_nudged_on', sa.Date(), nullable=True),
+    sa.Column('disbursed_on', sa.Date(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', storage.types.UTCDateTime(), nullable=False),
     sa.Column('updated_at', storage.types.UTCDateTime(), nullable=False),
     sa.CheckConstraint('amount_fen > 0', name=op.f('ck_funding_requests_amount_positive')),
@@ -262,7 +259,8 @@ def upgrade() -> None:
     sa.Column('updated_at', storage.types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['body_id'], ['bodies.id'], name=op.f('fk_meetings_body_id_bodies')),
     sa.ForeignKeyConstraint(['organiser_id'], ['people.id'], name=op.f('fk_meetings_organiser_id_people')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_meetings'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_meetings')),
+    sa.UniqueConstraint('series_id', 'starts_at', name=op.f('uq_meetings_series_id_starts_at'))
     )
     with op.batch_alter_table('meetings', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_meetings_body_id'), ['body_id'], unique=False)
@@ -359,6 +357,7 @@ def upgrade() -> None:
     sa.Column('starts_at', storage.types.UTCDateTime(), nullable=False),
     sa.Column('queued_at', storage.types.UTCDateTime(), nullable=False),
     sa.Column('late', sa.Boolean(), nullable=False),
+    sa.Column('recipients', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['meeting_id'], ['meetings.id'], name=op.f('fk_meeting_reminders_meeting_id_meetings')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_meeting_reminders')),
     sa.UniqueConstraint('meeting_id', 'offset_s', 'starts_at', name=op.f('uq_meeting_reminders_meeting_id_offset_s_starts_at'))
@@ -433,8 +432,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_units_parent_id'))
 
     op.drop_table('units')
-    op.drop_table('scheduler_lease')
     with op.batch_alter_table('inbox', schema=None) as batch_op:
+        batch_op.drop_index('ix_inbox_user')
         batch_op.drop_index('ix_inbox_pending')
 
     op.drop_table('inbox')
