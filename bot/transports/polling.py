@@ -1,4 +1,5 @@
-"""Long polling: fetch updates, store them in the inbox before acknowledging, process them in order."""
+"""Long polling: fetch updates, store them in the inbox before acknowledging, process them in order; the
+scheduler's duties (jobs, outbox sender) run here too once this process holds the scheduler lock."""
 
 from __future__ import annotations
 
@@ -10,11 +11,10 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, TimedOut
 from telegram.ext import Application
 
-from bot import inbox
+from bot import inbox, throttle
 from bot.app import build_application, register_commands
-from bot.outbox_sender import run_sender
 from bot.runtime import Runtime
-from bot.scheduler import start_jobs
+from bot.scheduler import LOST, lead
 
 log = logging.getLogger(__name__)
 
@@ -39,20 +39,6 @@ async def poll(app: Application, rt: Runtime, stop: asyncio.Event, arrived: asyn
             arrived.set()
 
 
-async def process(app: Application, rt: Runtime, stop: asyncio.Event, arrived: asyncio.Event) -> None:
-    """Process stored updates whenever some arrive (and once at start, for any left by a crash)."""
-    while not stop.is_set():
-        arrived.clear()
-        try:
-            await inbox.process_pending(app, rt)
-        except Exception:
-            log.exception("processing updates failed; retrying")
-        try:
-            await asyncio.wait_for(arrived.wait(), timeout=5)
-        except asyncio.TimeoutError:
-            pass
-
-
 async def _sleep(stop: asyncio.Event, seconds: float) -> None:
     try:
         await asyncio.wait_for(stop.wait(), timeout=seconds)
@@ -60,11 +46,23 @@ async def _sleep(stop: asyncio.Event, seconds: float) -> None:
         pass
 
 
-async def run_polling(rt: Runtime) -> None:
-    """The `run` command: polling, processing, the outbox sender and the scheduled jobs, until Ctrl-C/SIGTERM."""
+def _lead_status(task: asyncio.Task, stop: asyncio.Event) -> int:
+    """Exit status from the scheduler duties' task: LOST if the lock went, 1 if they crashed, else 0."""
+    if not task.done() or stop.is_set() or task.cancelled():
+        return 0
+    if task.exception() is not None:
+        log.error("the scheduler duties failed", exc_info=task.exception())
+        return 1
+    return 0 if task.result() else LOST
+
+
+async def run_polling(rt: Runtime) -> int:
+    """The `run` command: polling and processing, plus (once this process holds the scheduler lock) the jobs
+    and the outbox sender, until Ctrl-C/SIGTERM; returns the exit status."""
     app = build_application(rt)
-    stop, arrived, wake = asyncio.Event(), asyncio.Event(), asyncio.Event()
-    rt.outbox_wakeup = wake.set
+    stop, arrived = asyncio.Event(), asyncio.Event()
+    limiter = throttle.from_settings(rt.settings)
+    app.bot_data["throttle"] = limiter
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
@@ -73,21 +71,26 @@ async def run_polling(rt: Runtime) -> None:
             await app.bot.delete_webhook(drop_pending_updates=False)
             await register_commands(app)
             log.info("polling as @%s", app.bot.username)
-            scheduler = await start_jobs(app, rt)
             tasks = [asyncio.create_task(coro) for coro in (
-                poll(app, rt, stop, arrived), process(app, rt, stop, arrived), run_sender(app, rt, stop, wake))]
-            await stop.wait()
+                poll(app, rt, stop, arrived), inbox.keep_processing(app, rt, stop, arrived),
+                lead(app, rt, stop, with_leftovers=False))]
+            waiter = asyncio.create_task(stop.wait())
+            await asyncio.wait([waiter, tasks[2]], return_when=asyncio.FIRST_COMPLETED)
+            status = _lead_status(tasks[2], stop)
+            stop.set()
             log.info("stopping: finishing the update in hand")
             tasks[0].cancel()  # an unacknowledged batch is simply fetched again next time
             await asyncio.wait(tasks[1:], timeout=10)
             for task in tasks:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            await scheduler.stop()
+            await asyncio.gather(waiter, *tasks, return_exceptions=True)
             log.info("stopped")
+            return status
     except InvalidToken:
         log.error("Telegram rejected BOT_TOKEN; check it, or try `python -m bot console`")
-        raise SystemExit(2) from None
+        return 2
     finally:
+        if limiter is not None:
+            await limiter.aclose()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
