@@ -36,7 +36,7 @@ def setup() -> None:
         print("creating .venv …", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
     print("installing dependencies (first run only) …", flush=True)
-    subprocess.run([str(PY), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-e", ".[test,charts,redis]"],
+    subprocess.run([str(PY), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-e", ".[test,redis]"],
                    cwd=ROOT, check=True)
     STAMP.write_text(want)
 

@@ -62,7 +62,7 @@ def render_week_chart(digest: Digest, lang: str = "zh_CN", *, family: str | None
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
     except ImportError:
-        log.warning("matplotlib is not installed (pip install 'cebot[charts]'): the digest goes without its chart")
+        log.warning("matplotlib or its font is missing (reinstall the project): the digest goes without its chart")
         return None
     family = family or _font_family()
     if family is None:
