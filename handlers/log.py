@@ -18,8 +18,8 @@ from handlers.common import (
     keyboard,
     parse_cb,
 )
-from services import activities, drafts
-from services.activities import ActivityCard, FormStep
+from services import activities, activity_form, drafts
+from services.activity_form import ActivityCard, FormStep
 from services.activity_text import CATEGORIES, TARGET_GROUPS
 from services.errors import N_, StaleButton
 
@@ -100,19 +100,19 @@ async def cmd_log(update: Update, context: BotContext) -> None:
     """Open an activity form, reading whatever the command's text already says."""
     actor = await context.private_actor(update)
     text = " ".join(context.args or [])
-    form = await activities.start_log(context.session, actor, text, now=context.now(), tz=context.tz)
+    form = await activity_form.start_log(context.session, actor, text, now=context.now(), tz=context.tz)
     await show(update, context, form)
 
 
 async def on_answer(update: Update, context: BotContext, text: str) -> None:
     """A typed answer to the open activity form."""
     actor = await context.private_actor(update)
-    form = await activities.answer_log(context.session, actor, text, now=context.now(), tz=context.tz)
+    form = await activity_form.answer_log(context.session, actor, text, now=context.now(), tz=context.tz)
     await show(update, context, form)
 
 
 def _edit_menu(version: int, _) -> InlineKeyboardMarkup:  # noqa: ANN001
-    buttons = [(_(FIELD_LABELS[f]), cb(P, "f", version, f)) for f in activities.EDITABLE]
+    buttons = [(_(FIELD_LABELS[f]), cb(P, "f", version, f)) for f in activity_form.EDITABLE]
     return keyboard(chunk(buttons, 3) + [[(_("↩️ Back to the card"), cb(P, "back", version))]])
 
 
@@ -129,11 +129,11 @@ async def cb_log(update: Update, context: BotContext) -> None:
                 else _("✅ Activity #{id} updated.")).format(id=saved.id)
         await answer(update, text, edit=True)
     elif verb == "no":
-        await drafts.require_draft(s, actor.person_id, activities.KIND, version)
+        await drafts.require_draft(s, actor.person_id, activity_form.KIND, version)
         await drafts.drop_draft(s, actor.person_id)
         await answer(update, _("Cancelled. Nothing was saved."), edit=True)
     elif verb == "edit":
-        await drafts.require_draft(s, actor.person_id, activities.KIND, version)
+        await drafts.require_draft(s, actor.person_id, activity_form.KIND, version)
         await answer_query(update.callback_query)
         await update.callback_query.edit_message_reply_markup(_edit_menu(version, _))
     else:
@@ -141,7 +141,7 @@ async def cb_log(update: Update, context: BotContext) -> None:
         if what is None:
             raise StaleButton()
         value = args[1] if len(args) > 1 else ""
-        form = await activities.pick_log(s, actor, what, value, version, now=now, tz=tz)
+        form = await activity_form.pick_log(s, actor, what, value, version, now=now, tz=tz)
         await show(update, context, form, edit=True)
 
 

@@ -1,4 +1,7 @@
-"""Logging activities: the form (one line or step by step), the card, saving, editing, deleting, photos."""
+"""Activities once the card is confirmed: saving, editing, deleting and restoring, listing, photos.
+
+The form that fills the card lives in services/activity_form.
+"""
 
 from __future__ import annotations
 
@@ -10,56 +13,15 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import audit, drafts
-from services.activity_text import CATEGORIES, TARGET_GROUPS, category_of, group_of, hours_to_minutes, people_count, read_activity_line
-from services.dates import is_doubtful, parse_when
-from services.errors import (
-    N_, BadDate, BadNumber, DateInFuture, EditWindowClosed, FinishFormFirst, MinorsOverParticipants, NoRecentActivity,
-    NotAllowed, NotFound, OutOfRange, UnitOutOfScope, UnknownCategory,
-)
-from services.people import Actor, loggable_units
-from services.text import MAX_NOTE, MAX_PLACE, MAX_TITLE, clean_text
+from services.activity_form import KIND, FormStep, card_of, next_step, to_step
+from services.errors import EditWindowClosed, FinishFormFirst, NoRecentActivity, NotAllowed, NotFound
+from services.people import Actor
 from storage.models import Activity, Attachment, Unit
 
-KIND = "activity"
-REQUIRED = ("date", "title", "participants", "category")
-EDITABLE = ("unit", "date", "title", "participants", "minors", "minutes", "category", "groups", "place", "notes")
-LATE_AFTER_DAYS = 7
 OWNER_EDIT_DAYS = 7
 PHOTO_WINDOW = timedelta(minutes=15)
-MAX_PARTICIPANTS = 100_000
 FIELDS = ("unit_id", "occurred_on", "occurred_at", "title", "category", "target_groups", "participants", "minors",
           "minutes", "place", "notes", "late", "deleted_at")
-
-
-@dataclass(frozen=True)
-class ActivityCard:
-    """Everything the confirmation card shows."""
-
-    unit_id: int | None
-    unit_name: str
-    day: date | None
-    time: str | None
-    title: str | None
-    participants: int | None
-    minors: int
-    minutes: int
-    category: str | None
-    groups: tuple[str, ...]
-    place: str
-    notes: str
-    late: bool
-    doubt: str | None
-    activity_id: int | None
-
-
-@dataclass(frozen=True)
-class FormStep:
-    """Where the form stands: the next question (`step`) or "card", with the card's data and version."""
-
-    step: str
-    card: ActivityCard
-    version: int
-    choices: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,153 +44,13 @@ class ActivityRow:
     photos: int
 
 
-def _local(now: datetime, tz: ZoneInfo) -> datetime:
-    return now.astimezone(tz)
-
-
-async def _card(session: AsyncSession, data: dict, now: datetime, tz: ZoneInfo) -> ActivityCard:
-    day = date.fromisoformat(data["date"]) if data.get("date") else None
-    unit_name = (await session.get(Unit, data["unit_id"])).name if data.get("unit_id") else ""
-    today = _local(now, tz).date()
-    doubt = is_doubtful(day, now=_local(now, tz), prefer="past") if day is not None else None
-    return ActivityCard(
-        unit_id=data.get("unit_id"), unit_name=unit_name, day=day, time=data.get("time"), title=data.get("title"),
-        participants=data.get("participants"), minors=data.get("minors") or 0, minutes=data.get("minutes") or 0,
-        category=data.get("category"), groups=tuple(data.get("groups") or ()), place=data.get("place") or "",
-        notes=data.get("notes") or "", late=bool(day and (today - day).days > LATE_AFTER_DAYS), doubt=doubt,
-        activity_id=data.get("activity_id"),
-    )
-
-
-def _next_step(data: dict) -> str:
-    if not data.get("unit_id"):
-        return "unit"
-    return next((f for f in REQUIRED if data.get(f) in (None, "")), "card")
-
-
-async def _step(session: AsyncSession, actor: Actor, data: dict, now: datetime, tz: ZoneInfo, step: str | None = None) -> FormStep:
-    step = step or _next_step(data)
-    view = await drafts.save_draft(session, actor.person_id, kind=KIND, step=step, data=data, now=now)
-    choices = tuple(await loggable_units(session, actor)) if step in ("unit", "edit:unit") else ()
-    return FormStep(step, await _card(session, data, now, tz), view.version, choices)
-
-
-def _check_day(day: date, now: datetime, tz: ZoneInfo) -> None:
-    if day > _local(now, tz).date():
-        raise DateInFuture(date=day.isoformat())
-
-
-def _check_count(value: int | None, what: str, text: str, high: int = MAX_PARTICIPANTS) -> int:
-    if value is None:
-        raise BadNumber(text=text[:50])
-    if not 0 <= value <= high:
-        raise OutOfRange(what=what, low=0, high=high)
-    return value
-
-
-async def start_log(session: AsyncSession, actor: Actor, text: str, *, now: datetime, tz: ZoneInfo) -> FormStep:
-    """Open a new activity form, filled from `text` as far as it goes."""
-    units = await loggable_units(session, actor)
-    if not units:
-        raise NotAllowed()
-    data: dict = {"unit_id": actor.unit_id if any(u == actor.unit_id for u, _ in units) else None, "groups": []}
-    if text.strip():
-        line = clean_text(text, limit=MAX_NOTE)
-        f = read_activity_line(line, now=_local(now, tz))
-        if f.date:
-            _check_day(date.fromisoformat(f.date), now, tz)
-        if f.title:
-            f.title = clean_text(f.title, limit=MAX_TITLE)
-        if f.place:
-            f.place = clean_text(f.place, limit=MAX_PLACE)
-        if f.participants is not None:
-            _check_count(f.participants, N_("participants"), line)
-        if f.minors is not None and f.participants is not None and f.minors > f.participants:
-            raise MinorsOverParticipants(minors=f.minors, participants=f.participants)
-        data.update({k: v for k, v in vars(f).items() if v not in (None, []) and k != "date_text"})
-        for name, unit_id in ((n, u) for u, n in units):
-            if len(units) > 1 and name in line:
-                data["unit_id"] = unit_id
-    return await _step(session, actor, data, now, tz)
-
-
-async def answer_log(session: AsyncSession, actor: Actor, text: str, *, now: datetime, tz: ZoneInfo) -> FormStep:
-    """Take a typed answer to the form's current question; the form is unchanged if the answer is bad."""
-    draft = await drafts.require_draft(session, actor.person_id, KIND)
-    field = draft.step.removeprefix("edit:")
-    data = dict(draft.data)
-    _apply_answer(data, field, text, now, tz)
-    return await _step(session, actor, data, now, tz)
-
-
-def _apply_answer(data: dict, field: str, text: str, now: datetime, tz: ZoneInfo) -> None:
-    if field == "date":
-        when = parse_when(clean_text(text, limit=100), now=_local(now, tz), prefer="past")
-        if when is None:
-            raise BadDate(text=text[:50])
-        _check_day(when.at.date(), now, tz)
-        data["date"] = when.at.date().isoformat()
-        data["time"] = when.at.strftime("%H:%M") if when.has_time else None
-    elif field == "title":
-        data["title"] = clean_text(text, limit=MAX_TITLE) or None
-    elif field == "participants":
-        data["participants"] = _check_count(people_count(text), N_("participants"), text)
-        if (data.get("minors") or 0) > data["participants"]:
-            raise MinorsOverParticipants(minors=data["minors"], participants=data["participants"])
-    elif field == "minors":
-        minors = _check_count(people_count(text), N_("minors"), text)
-        if minors > (data.get("participants") or 0):
-            raise MinorsOverParticipants(minors=minors, participants=data.get("participants") or 0)
-        data["minors"] = minors
-    elif field == "minutes":
-        data["minutes"] = _check_count(hours_to_minutes(text), N_("duration in minutes"), text, high=24 * 60 * 31)
-    elif field == "category":
-        if category_of(text) is None:
-            raise UnknownCategory()
-        data["category"] = category_of(text)
-    elif field == "groups":
-        data["groups"] = [g for g in dict.fromkeys(group_of(t) for t in text.replace("，", " ").split()) if g]
-    elif field == "place":
-        data["place"] = clean_text(text, limit=MAX_PLACE)
-    elif field == "notes":
-        data["notes"] = clean_text(text, limit=MAX_NOTE)
-    else:
-        raise UnknownCategory()
-
-
-async def pick_log(
-    session: AsyncSession, actor: Actor, what: str, value: str, version: int, *, now: datetime, tz: ZoneInfo
-) -> FormStep:
-    """A button answer: a category, a unit, a target group (toggled) or the field to edit."""
-    draft = await drafts.require_draft(session, actor.person_id, KIND, version)
-    data = dict(draft.data)
-    if what == "cat" and value.isdigit() and int(value) < len(CATEGORIES):
-        data["category"] = CATEGORIES[int(value)]
-    elif what == "unit" and value.isdigit():
-        if int(value) not in {u for u, _ in await loggable_units(session, actor)}:
-            raise UnitOutOfScope()
-        data["unit_id"] = int(value)
-    elif what == "grp" and value.isdigit() and int(value) < len(TARGET_GROUPS):
-        group = TARGET_GROUPS[int(value)]
-        groups = list(data.get("groups") or [])
-        data["groups"] = [g for g in groups if g != group] if group in groups else groups + [group]
-        return await _step(session, actor, data, now, tz, step=draft.step)
-    elif what == "edit" and value in EDITABLE:
-        return await _step(session, actor, data, now, tz, step=f"edit:{value}")
-    elif what == "back":
-        return await _step(session, actor, data, now, tz)
-    else:
-        raise UnknownCategory()
-    return await _step(session, actor, data, now, tz)
-
-
 async def confirm_log(session: AsyncSession, actor: Actor, version: int, *, now: datetime, tz: ZoneInfo) -> SavedActivity:
     """Save the form as an activity (or the edit of one), with an audit entry, and close the form."""
     draft = await drafts.require_draft(session, actor.person_id, KIND, version)
     data = draft.data
-    if _next_step(data) != "card":
+    if next_step(data) != "card":
         raise NotAllowed()
-    card = await _card(session, data, now, tz)
+    card = await card_of(session, data, now, tz)
     values = dict(
         unit_id=card.unit_id, occurred_on=card.day, title=card.title, category=card.category,
         target_groups=list(card.groups), participants=card.participants, minors=card.minors, minutes=card.minutes,
@@ -280,7 +102,7 @@ async def edit_activity(session: AsyncSession, actor: Actor, activity_id: int, *
         "participants": row.participants, "minors": row.minors, "minutes": row.minutes, "category": row.category,
         "groups": list(row.target_groups or []), "place": row.place, "notes": row.notes,
     }
-    return await _step(session, actor, data, now, tz, step="card")
+    return await to_step(session, actor, data, now, tz, step="card")
 
 
 async def delete_activity(
