@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 from dataclasses import dataclass
 
-from telegram.error import InvalidToken
 from telegram.ext import Application
 
-from bot import inbox, jobs, leader, throttle
+from bot import inbox, jobs, leader
 from bot.outbox_sender import Sender, run_sender
 from bot.runtime import Runtime
 
@@ -92,27 +90,10 @@ async def lead(app: Application, rt: Runtime, stop: asyncio.Event, *, with_lefto
 
 async def run_scheduler(rt: Runtime) -> int:
     """The `scheduler` command: lead (or stand by) until Ctrl-C/SIGTERM; exit status LOST if the lock is lost."""
-    from bot.app import build_application
+    from bot.process import bot_process
 
-    app = build_application(rt)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    limiter = throttle.from_settings(rt.settings)
-    app.bot_data["throttle"] = limiter
-    app.bot_data["reorder_hold"] = inbox.REORDER_HOLD  # leftovers come from webhook workers
-    try:
-        async with app:
-            log.info("scheduler started as %s", leader.holder())
-            kept = await lead(app, rt, stop, with_leftovers=True)
-            log.info("stopped")
-            return 0 if kept else LOST
-    except InvalidToken:
-        log.error("Telegram rejected BOT_TOKEN; check it")
-        return 2
-    finally:
-        if limiter is not None:
-            await limiter.aclose()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
+    async with bot_process(rt, reorder_hold=inbox.REORDER_HOLD) as (app, stop):  # leftovers come from webhook workers
+        log.info("scheduler started as %s", leader.holder())
+        kept = await lead(app, rt, stop, with_leftovers=True)
+        log.info("stopped")
+        return 0 if kept else LOST

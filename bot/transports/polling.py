@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 
 from telegram import Update
-from telegram.error import Conflict, InvalidToken, NetworkError, TimedOut
+from telegram.error import Conflict, NetworkError, TimedOut
 from telegram.ext import Application
 
-from bot import inbox, throttle
-from bot.app import build_application, register_commands
+from bot import inbox
+from bot.app import register_commands
+from bot.process import bot_process
 from bot.runtime import Runtime
 from bot.scheduler import LOST, lead
 
@@ -59,38 +59,23 @@ def _lead_status(task: asyncio.Task, stop: asyncio.Event) -> int:
 async def run_polling(rt: Runtime) -> int:
     """The `run` command: polling and processing, plus (once this process holds the scheduler lock) the jobs
     and the outbox sender, until Ctrl-C/SIGTERM; returns the exit status."""
-    app = build_application(rt)
-    stop, arrived = asyncio.Event(), asyncio.Event()
-    limiter = throttle.from_settings(rt.settings)
-    app.bot_data["throttle"] = limiter
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        async with app:
-            await app.bot.delete_webhook(drop_pending_updates=False)
-            await register_commands(app)
-            log.info("polling as @%s", app.bot.username)
-            tasks = [asyncio.create_task(coro) for coro in (
-                poll(app, rt, stop, arrived), inbox.keep_processing(app, rt, stop, arrived),
-                lead(app, rt, stop, with_leftovers=False))]
-            waiter = asyncio.create_task(stop.wait())
-            await asyncio.wait([waiter, tasks[2]], return_when=asyncio.FIRST_COMPLETED)
-            status = _lead_status(tasks[2], stop)
-            stop.set()
-            log.info("stopping: finishing the update in hand")
-            tasks[0].cancel()  # an unacknowledged batch is simply fetched again next time
-            await asyncio.wait(tasks[1:], timeout=10)
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(waiter, *tasks, return_exceptions=True)
-            log.info("stopped")
-            return status
-    except InvalidToken:
-        log.error("Telegram rejected BOT_TOKEN; check it, or try `python -m bot console`")
-        return 2
-    finally:
-        if limiter is not None:
-            await limiter.aclose()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
+    arrived = asyncio.Event()
+    async with bot_process(rt) as (app, stop):
+        await app.bot.delete_webhook(drop_pending_updates=False)
+        await register_commands(app)
+        log.info("polling as @%s", app.bot.username)
+        tasks = [asyncio.create_task(coro) for coro in (
+            poll(app, rt, stop, arrived), inbox.keep_processing(app, rt, stop, arrived),
+            lead(app, rt, stop, with_leftovers=False))]
+        waiter = asyncio.create_task(stop.wait())
+        await asyncio.wait([waiter, tasks[2]], return_when=asyncio.FIRST_COMPLETED)
+        status = _lead_status(tasks[2], stop)
+        stop.set()
+        log.info("stopping: finishing the update in hand")
+        tasks[0].cancel()  # an unacknowledged batch is simply fetched again next time
+        await asyncio.wait(tasks[1:], timeout=10)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(waiter, *tasks, return_exceptions=True)
+        log.info("stopped")
+        return status

@@ -15,21 +15,20 @@ import hmac
 import json
 import logging
 import re
-import signal
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
 
 from sqlalchemy import func, select
 from telegram import Update
-from telegram.error import InvalidToken
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 from tornado.web import Application as Web
 from tornado.web import RequestHandler
 
-from bot import inbox, throttle
-from bot.app import build_application, register_commands
+from bot import inbox
+from bot.app import register_commands
+from bot.process import bot_process
 from bot.config import Settings
 from bot.runtime import Runtime
 from storage.models import InboxUpdate
@@ -160,40 +159,24 @@ async def run_webhook(rt: Runtime) -> int:
         log.error("%s", exc)
         return 2
     logging.getLogger("tornado.access").setLevel(logging.WARNING)  # 403s and 5xx are still logged
-    app = build_application(rt)
-    limiter = throttle.from_settings(rt.settings)
-    app.bot_data["throttle"] = limiter
-    app.bot_data["reorder_hold"] = inbox.REORDER_HOLD
-    hook, stop = Hook(rt, secret, throttle=limiter), asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    server = HTTPServer(make_web(hook, urlparse(url).path), max_body_size=MAX_BODY, xheaders=True)
-    try:
-        async with app:
-            sockets = bind_sockets(rt.settings.port)
-            server.add_sockets(sockets)
-            log.info("webhook for @%s listening on port %s at %s", app.bot.username, sockets[0].getsockname()[1],
-                     urlparse(url).path or "/")
-            await app.bot.set_webhook(url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
-            await register_commands(app)
-            log.info("webhook registered with Telegram; processing updates")
-            worker = asyncio.create_task(inbox.keep_processing(app, rt, stop, hook.arrived))
-            await stop.wait()
-            log.info("stopping: no new requests; finishing the update in hand")
-            server.stop()
-            hook.arrived.set()
-            await asyncio.wait([worker], timeout=10)
-            worker.cancel()
-            await asyncio.gather(worker, return_exceptions=True)
-            await server.close_all_connections()
-            log.info("stopped")
-    except InvalidToken:
-        log.error("Telegram rejected BOT_TOKEN; check it, or try `python -m bot console`")
-        return 2
-    finally:
-        if limiter is not None:
-            await limiter.aclose()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
+    async with bot_process(rt, reorder_hold=inbox.REORDER_HOLD) as (app, stop):
+        hook = Hook(rt, secret, throttle=app.bot_data["throttle"])
+        server = HTTPServer(make_web(hook, urlparse(url).path), max_body_size=MAX_BODY, xheaders=True)
+        sockets = bind_sockets(rt.settings.port)
+        server.add_sockets(sockets)
+        log.info("webhook for @%s listening on port %s at %s", app.bot.username, sockets[0].getsockname()[1],
+                 urlparse(url).path or "/")
+        await app.bot.set_webhook(url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
+        await register_commands(app)
+        log.info("webhook registered with Telegram; processing updates")
+        worker = asyncio.create_task(inbox.keep_processing(app, rt, stop, hook.arrived))
+        await stop.wait()
+        log.info("stopping: no new requests; finishing the update in hand")
+        server.stop()
+        hook.arrived.set()
+        await asyncio.wait([worker], timeout=10)
+        worker.cancel()
+        await asyncio.gather(worker, return_exceptions=True)
+        await server.close_all_connections()
+        log.info("stopped")
     return 0
