@@ -71,6 +71,7 @@ async def run_polling(rt: Runtime) -> int:
         await asyncio.wait([waiter, tasks[2]], return_when=asyncio.FIRST_COMPLETED)
         status = _lead_status(tasks[2], stop)
         stop.set()
+        arrived.set()  # wake the processing loop now rather than at its next tick
         log.info("stopping: finishing the update in hand")
         tasks[0].cancel()  # an unacknowledged batch is simply fetched again next time
         await asyncio.wait(tasks[1:], timeout=10)
