@@ -10,17 +10,17 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import audit
 from services.errors import RosterInvalid
 from services.people import active_role_filter
 from services.roster_file import HEADERS, LEVEL_LABELS, ROLE_LABELS, RosterFile, UnitRow
-from storage.models import Body, BodyMember, Person, RoleAssignment, Unit
+from storage.models import AuditEntry, Body, BodyMember, Person, RoleAssignment, Unit
 
 BODY_MINIMUMS = (("领导小组", 1), ("办公室", 2), ("校务委员会", 4), ("教务委员会", 2), ("委员会", 2))
 
@@ -92,7 +92,10 @@ async def diff_roster(session: AsyncSession, roster: RosterFile, *, today: date)
     """What applying `roster` would change; RosterInvalid if the file has invalid rows."""
     if roster.errors:
         raise RosterInvalid(count=len(roster.errors))
-    st = await _load(session, today)
+    return _diff(roster, await _load(session, today))
+
+
+def _diff(roster: RosterFile, st: _State) -> RosterDiff:
     code_of = {u.id: u.code for u in st.units.values()}
     added, changed, gone = [], [], []
     for code, row in roster.units.items():
@@ -123,36 +126,83 @@ async def diff_roster(session: AsyncSession, roster: RosterFile, *, today: date)
     return RosterDiff(tuple(added), tuple(changed), tuple(gone))
 
 
+# Rows are written with Core executemany INSERTs (one statement per table, not one per row: SQLAlchemy does
+# not batch ORM `INSERT … RETURNING` on SQLite), and generated ids are read back with one SELECT afterwards.
+# Statements with many ids go in chunks, below SQLite's and asyncpg's limits on bound parameters.
+CHUNK = 1000
+
+
+def _chunks(items: list) -> list[list]:
+    return [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
+
+
+@dataclass
+class _Writes:
+    """What the apply collects to write in bulk: audit entries (in the order they happened) and phone → id."""
+
+    now: datetime
+    actor_id: int | None
+    audit: list[dict] = field(default_factory=list)
+    person_id: dict[str, int] = field(default_factory=dict)
+
+    def record(self, *, action: str, entity: str, entity_id: int | None, before: dict | None = None,
+               after: dict | None = None) -> None:
+        """One audit entry, as `services.audit.record` would add it."""
+        self.audit.append({"at": self.now, "actor_id": self.actor_id, "action": action, "entity": entity,
+                           "entity_id": entity_id, "before": _plain(before) if before is not None else None,
+                           "after": _plain(after) if after is not None else None})
+
+
+def _plain(value: object) -> object:
+    """`value` with dates as ISO strings and collections as lists (the audit log's JSON form)."""
+    return audit.snapshot(_Holder(value), ("value",))["value"]
+
+
+@dataclass(frozen=True)
+class _Holder:
+    value: object
+
+
 async def apply_roster(
     session: AsyncSession, roster: RosterFile, *, now: datetime, today: date, actor_id: int | None
 ) -> RosterDiff:
     """Apply `roster` in the caller's transaction and return what changed (empty when nothing did)."""
-    diff = await diff_roster(session, roster, today=today)
+    if roster.errors:
+        raise RosterInvalid(count=len(roster.errors))
+    st = await _load(session, today)
+    diff = _diff(roster, st)
     if diff.empty:
         return diff
-    st = await _load(session, today)
-    await _apply_units(session, roster, st, now, actor_id)
-    await _apply_people(session, roster, st, now, today, actor_id)
-    await _apply_bodies(session, roster, st)
+    w = _Writes(now, actor_id)
+    await _apply_units(session, roster, st, w)
+    await _apply_people(session, roster, st, w, today)
+    if w.audit:
+        await session.execute(insert(AuditEntry), w.audit)
+    await _apply_bodies(session, roster, st, w)
     await session.flush()
     return diff
 
 
-async def _apply_units(session, roster, st, now, actor_id) -> None:  # noqa: ANN001
+async def _apply_units(session, roster, st, w) -> None:  # noqa: ANN001
+    now = w.now
+    new_units = []
     for code, row in roster.units.items():
         unit = st.units.get(code)
         if unit is None:
-            unit = Unit(code=code, name=row.name, level=row.level, population=row.population, active=True,
-                        created_at=now, updated_at=now)
-            session.add(unit)
-            st.units[code] = unit
-            audit.record(session, now=now, actor_id=actor_id, action="roster_add", entity="unit", entity_id=None,
-                         after={"code": code, "name": row.name})
+            new_units.append({"code": code, "name": row.name, "level": row.level, "population": row.population,
+                              "parent_id": None, "active": True, "created_at": now, "updated_at": now})
+            w.record(action="roster_add", entity="unit", entity_id=None, after={"code": code, "name": row.name})
         elif (unit.name, unit.level, unit.population, unit.active) != (row.name, row.level, row.population, True):
             before = audit.snapshot(unit, ("name", "level", "population", "active"))
             unit.name, unit.level, unit.population, unit.active, unit.updated_at = row.name, row.level, row.population, True, now
-            audit.record(session, now=now, actor_id=actor_id, action="roster_change", entity="unit", entity_id=unit.id,
-                         before=before, after=audit.snapshot(unit, ("name", "level", "population", "active")))
+            w.record(action="roster_change", entity="unit", entity_id=unit.id,
+                     before=before, after=audit.snapshot(unit, ("name", "level", "population", "active")))
+    if new_units:
+        await session.execute(insert(Unit), new_units)
+        codes = {u["code"] for u in new_units}
+        for unit in await session.scalars(select(Unit)):
+            if unit.code in codes:
+                st.units[unit.code] = unit
     await session.flush()
     for code, row in roster.units.items():
         parent_id = st.units[row.parent_code].id if row.parent_code else None
@@ -161,80 +211,112 @@ async def _apply_units(session, roster, st, now, actor_id) -> None:  # noqa: ANN
     for code, unit in st.units.items():
         if code not in roster.units and unit.active:
             unit.active, unit.updated_at = False, now
-            audit.record(session, now=now, actor_id=actor_id, action="roster_deactivate", entity="unit",
-                         entity_id=unit.id, before={"active": True}, after={"active": False})
+            w.record(action="roster_deactivate", entity="unit", entity_id=unit.id, before={"active": True},
+                     after={"active": False})
 
 
-async def _end_roles(session: AsyncSession, person_id: int, today: date, roles: set[str] | None = None) -> None:
-    stmt = update(RoleAssignment).where(RoleAssignment.person_id == person_id, active_role_filter(today))
-    if roles is not None:
-        stmt = stmt.where(RoleAssignment.role.in_(roles))
-    await session.execute(stmt.values(end_on=today).execution_options(synchronize_session=False))
+async def _active_role_ids(session: AsyncSession, today: date) -> dict[int, dict[str, list[int]]]:
+    """person id → role → ids of the role rows in force on `today` (what `st.roles` was read from)."""
+    out: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for rid, pid, role in await session.execute(
+        select(RoleAssignment.id, RoleAssignment.person_id, RoleAssignment.role).where(active_role_filter(today))
+    ):
+        out[pid][role].append(rid)
+    return out
 
 
-async def _apply_people(session, roster, st, now, today, actor_id) -> None:  # noqa: ANN001
+async def _end_role_rows(session: AsyncSession, ids: list[int], today: date) -> None:
+    """Close the given role rows (still in force) as of `today`, a chunk of ids per UPDATE."""
+    for chunk in _chunks(ids):
+        stmt = update(RoleAssignment).where(RoleAssignment.id.in_(chunk), active_role_filter(today))
+        await session.execute(stmt.values(end_on=today).execution_options(synchronize_session=False))
+
+
+async def _apply_people(session, roster, st, w, today) -> None:  # noqa: ANN001
+    now = w.now
+    role_ids = await _active_role_ids(session, today) if st.roles else {}
+    to_end: list[int] = []
+    new_roles: list[dict] = []
     new_people = []
     for phone, row in roster.people.items():
         unit = st.units[row.unit_code]
         person = st.people.get(phone)
         if person is None:
-            person = Person(name=row.name, phone=phone, unit_id=unit.id, active=True, created_at=now, updated_at=now)
-            session.add(person)
-            new_people.append((person, row))
+            new_people.append((phone, row))
             continue
+        w.person_id[phone] = person.id
         have_roles = st.roles.get(person.id, set())
         before = {"name": person.name, "unit_id": person.unit_id, "active": person.active, "roles": sorted(have_roles)}
         moved = person.unit_id != unit.id
+        ending = have_roles if moved else have_roles - row.roles
+        if ending:
+            held = role_ids.get(person.id, {})
+            to_end.extend(rid for role in sorted(ending) for rid in held.get(role, ()))
         if moved:
-            await _end_roles(session, person.id, today)
             have_roles = set()
-        else:
-            await _end_roles(session, person.id, today, have_roles - row.roles)
         for role in sorted(row.roles - have_roles):
-            session.add(RoleAssignment(person_id=person.id, unit_id=unit.id, role=role, start_on=today))
+            new_roles.append({"person_id": person.id, "unit_id": unit.id, "role": role, "start_on": today,
+                              "end_on": None})
         after = {"name": row.name, "unit_id": unit.id, "active": True, "roles": sorted(row.roles)}
         if before != after:
             person.name, person.unit_id, person.active, person.updated_at = row.name, unit.id, True, now
-            audit.record(session, now=now, actor_id=actor_id, action="roster_change", entity="person",
-                         entity_id=person.id, before=before, after=after)
-    await session.flush()
-    for person, row in new_people:
-        st.people[person.phone] = person
+            w.record(action="roster_change", entity="person", entity_id=person.id, before=before, after=after)
+    if new_people:
+        await session.execute(insert(Person), [
+            {"name": row.name, "phone": phone, "unit_id": st.units[row.unit_code].id, "active": True,
+             "created_at": now, "updated_at": now} for phone, row in new_people])
+        fresh = {phone for phone, _row in new_people}
+        for pid, phone in await session.execute(select(Person.id, Person.phone)):
+            if phone in fresh:
+                w.person_id[phone] = pid
+    for phone, row in new_people:
+        pid = w.person_id[phone]
+        unit_id = st.units[row.unit_code].id
         for role in sorted(row.roles):
-            session.add(RoleAssignment(person_id=person.id, unit_id=person.unit_id, role=role, start_on=today))
-        audit.record(session, now=now, actor_id=actor_id, action="roster_add", entity="person", entity_id=person.id,
-                     after={"name": row.name, "unit": row.unit_code, "roles": sorted(row.roles)})
+            new_roles.append({"person_id": pid, "unit_id": unit_id, "role": role, "start_on": today, "end_on": None})
+        w.record(action="roster_add", entity="person", entity_id=pid,
+                 after={"name": row.name, "unit": row.unit_code, "roles": sorted(row.roles)})
     for phone, person in st.people.items():
         if phone not in roster.people and person.active:
             person.active, person.updated_at = False, now
-            await _end_roles(session, person.id, today)
-            audit.record(session, now=now, actor_id=actor_id, action="roster_deactivate", entity="person",
-                         entity_id=person.id, before={"active": True}, after={"active": False})
+            to_end.extend(rid for role in sorted(st.roles.get(person.id, ()))
+                          for rid in role_ids.get(person.id, {}).get(role, ()))
+            w.record(action="roster_deactivate", entity="person", entity_id=person.id, before={"active": True},
+                     after={"active": False})
+    # every row closed here was in force before this apply, so closing them before opening the new ones
+    # (which start today, and so are in force too) is what closing them person by person did
+    await _end_role_rows(session, to_end, today)
+    if new_roles:
+        await session.execute(insert(RoleAssignment), new_roles)
 
 
-async def _apply_bodies(session, roster, st) -> None:  # noqa: ANN001
+async def _apply_bodies(session, roster, st, w) -> None:  # noqa: ANN001
     wanted: dict[tuple[int, str], set[int]] = defaultdict(set)
     for phone, row in roster.people.items():
         for unit_code, name in row.bodies:
-            wanted[(st.units[unit_code].id, name)].add(st.people[phone].id)
-    for key in wanted:
-        if key not in st.bodies:
-            body = Body(unit_id=key[0], name=key[1], min_per_year=body_minimum(key[1]), active=True)
-            session.add(body)
-            st.bodies[key] = body
+            wanted[(st.units[unit_code].id, name)].add(w.person_id[phone])
+    new_bodies = [{"unit_id": key[0], "name": key[1], "min_per_year": body_minimum(key[1]), "active": True}
+                  for key in wanted if key not in st.bodies]
+    if new_bodies:
+        await session.execute(insert(Body), new_bodies)
+        for body in await session.scalars(select(Body)):
+            st.bodies.setdefault((body.unit_id, body.name), body)
     await session.flush()
     current = {(m.body_id, m.person_id): m for m in await session.scalars(select(BodyMember))}
+    added = []
     for key, body in st.bodies.items():
         for pid in wanted.get(key, set()):
             m = current.get((body.id, pid))
             if m is None:
-                session.add(BodyMember(body_id=body.id, person_id=pid, active=True))
+                added.append({"body_id": body.id, "person_id": pid, "active": True})
             elif not m.active:
                 m.active = True
     want_pairs = {(st.bodies[k].id, pid) for k, pids in wanted.items() for pid in pids}
     for pair, m in current.items():
         if m.active and pair not in want_pairs:
             m.active = False
+    if added:
+        await session.execute(insert(BodyMember), added)
 
 
 async def export_rows(session: AsyncSession, *, today: date) -> list[list[str]]:
