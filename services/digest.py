@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import report_queries as q
 from services.report_queries import Figures, Money
-from services.unit_tree import Tree, load_tree
+from services.unit_tree import Scope, Tree, load_scope_tree
 from services.weeks import Week, midnight, parse_week
 
 REACH_TARGET = 0.30
@@ -99,15 +99,29 @@ def share(part: int, whole: int) -> float | None:
 
 
 def rollup(tree: Tree, scope: int | None, this: dict, prev: dict) -> tuple[tuple[Row, ...], tuple[Row, ...]]:
+    """Rows and categories from figures per (unit, category): each unit counted under its row."""
     row_of = tree.rows_of(scope)
+
+    def by_row(figs: dict) -> dict:
+        out: dict[tuple[int, str], Figures] = {}
+        for (unit, cat), f in figs.items():
+            if unit in row_of:
+                key = (row_of[unit], cat)
+                out[key] = out.get(key, Figures()) + f
+        return out
+
+    return rollup_rows(tree, scope, by_row(this), by_row(prev))
+
+
+def rollup_rows(tree: Tree, scope: int | None, this: dict, prev: dict) -> tuple[tuple[Row, ...], tuple[Row, ...]]:
+    """Rows and categories from figures already per (row, category) (rows as `Tree.rows_of`)."""
     by_row: dict[int, list[Figures]] = {}
     by_cat: dict[str, list[Figures]] = {}
     for i, figs in enumerate((this, prev)):
-        for (unit, cat), f in figs.items():
-            if unit in row_of:
-                by_row.setdefault(row_of[unit], [Figures(), Figures()])[i] += f
-                by_cat.setdefault(cat, [Figures(), Figures()])[i] += f
-    for uid in set(row_of.values()):
+        for (row, cat), f in figs.items():
+            by_row.setdefault(row, [Figures(), Figures()])[i] += f
+            by_cat.setdefault(cat, [Figures(), Figures()])[i] += f
+    for uid in (tree.roots if scope is None else tree.children.get(scope, [])):
         node = tree.nodes[uid]
         if node.active and node.level in ROW_LEVELS and uid != scope:
             by_row.setdefault(uid, [Figures(), Figures()])
@@ -120,73 +134,63 @@ def rollup(tree: Tree, scope: int | None, this: dict, prev: dict) -> tuple[tuple
     return tuple(sorted(rows, key=order)), tuple(sorted(cats, key=order))
 
 
-async def _money(session: AsyncSession, tree: Tree, scope: int | None, ids: set[int] | None, year: int,
-                 on: date) -> tuple[Money, int]:
-    holders = tree.roots if scope is None else [scope]
+async def _money(session: AsyncSession, tree: Tree, scope: Scope, year: int, on: date) -> tuple[Money, int]:
+    holders = tree.roots if scope.unit_id is None else [scope.unit_id]
     allocated, standard = 0, q.DEFAULT_PER_RESIDENT_FEN
     for uid in holders:
         standard = await q.per_resident_fen(session, tree.county_of(uid), on)
         allocated += tree.population(uid) * standard
-    allocated += sum((await q.extras_by_unit(session, ids, year)).values())
-    spent = list((await q.funding_by_unit(session, ids, year)).values())
-    return Money(allocated, sum(m.approved for m in spent), sum(m.disbursed for m in spent),
-                 sum(m.settled for m in spent)), standard
+    extras, spent = await q.scope_money(session, scope, year)
+    return Money(allocated + extras, spent.approved, spent.disbursed, spent.settled), standard
 
 
-async def _waiting(session: AsyncSession, tree: Tree, ids: set[int] | None, now: datetime, tz: ZoneInfo) -> Waiting:
-    reqs = await q.waiting_requests(session, ids, now)
-    if not reqs:
+async def _waiting(session: AsyncSession, tree: Tree, scope: Scope, now: datetime, tz: ZoneInfo) -> Waiting:
+    count, amount, first = await q.scope_waiting(session, scope, now)
+    if first is None:
         return Waiting()
-    first = reqs[0]
     since = first.since.astimezone(tz).date()
-    return Waiting(len(reqs), sum(r.amount_fen for r in reqs), first.title, tree.name(first.unit_id), since,
+    return Waiting(count, amount, first.title, tree.name(first.unit_id), since,
                    (now.astimezone(tz).date() - since).days)
 
 
-def _quiet_candidates(tree: Tree, ids: set[int], before: datetime) -> list[int]:
-    """Units expected to log: active villages, and active towns without villages, existing before `before`."""
-    out = []
-    for uid in ids:
-        node = tree.nodes[uid]
-        if not node.active or node.created_at >= before:
-            continue
-        if node.level == "village" or (node.level == "town" and not any(
-                tree.nodes[c].level == "village" for c in tree.children.get(uid, []))):
-            out.append(uid)
-    return out
-
-
-async def _quiet(session: AsyncSession, tree: Tree, ids: set[int] | None, w: Week, tz: ZoneInfo
+async def _quiet(session: AsyncSession, tree: Tree, scope: Scope, w: Week, tz: ZoneInfo
                  ) -> tuple[tuple[QuietGroup, ...], int]:
+    """Units expected to log (active villages, and active towns without villages, existing before the two weeks)
+    with nothing dated in the last two weeks, grouped under their parent."""
     first = w.end - timedelta(days=QUIET_DAYS - 1)
-    active = await q.active_units(session, ids, first, w.end)
-    candidates = _quiet_candidates(tree, ids if ids is not None else set(tree.nodes), midnight(first, tz))
     groups: dict[str, list[str]] = {}
-    for uid in candidates:
-        if uid not in active:
+    for uid in await q.quiet_units(session, scope, first, w.end, midnight(first, tz)):
+        if uid in tree.nodes:
             groups.setdefault(tree.name(tree.nodes[uid].parent_id), []).append(tree.nodes[uid].name)
     quiet = tuple(QuietGroup(p, tuple(sorted(names))) for p, names in sorted(groups.items(), key=lambda g: (-len(g[1]), g[0])))
     return quiet, sum(len(g.units) for g in quiet)
 
 
+def _scope(tree: Tree, unit_id: int | None) -> Scope:
+    """The digest's scope: the unit (the only root when None) and its subtree's ids (None: every unit)."""
+    if unit_id is None:
+        return Scope(tree.roots[0], None) if len(tree.roots) == 1 else Scope(None, None)
+    return Scope(unit_id, tree.subtree(unit_id))
+
+
 async def build_digest(session: AsyncSession, *, unit_id: int | None, week: str, tz: ZoneInfo, now: datetime) -> Digest:
-    """The digest of `week` (e.g. "2026-W47") for the unit's subtree (None: every unit), from aggregate queries."""
+    """The digest of `week` (e.g. "2026-W47") for the unit's subtree (None: every unit), from aggregate queries:
+    the scope's filter and the roll-up to rows are done in SQL, a few rows come back per figure."""
     w = parse_week(week)
-    tree = await load_tree(session)
-    scope = tree.roots[0] if unit_id is None and len(tree.roots) == 1 else unit_id
-    ids = None if scope is None else tree.subtree(scope)
+    tree = await load_scope_tree(session, unit_id)
+    sc = _scope(tree, unit_id)
+    scope = sc.unit_id
     prev = w.shift(-1)
-    this_figs = await q.activity_figures(session, ids, w.start, w.end)
-    prev_figs = await q.activity_figures(session, ids, prev.start, prev.end)
-    rows, cats = rollup(tree, scope, this_figs, prev_figs)
+    this_figs, prev_figs = await q.row_figures(session, sc, tree.height(scope), prev.start, w.end, w.start)
+    rows, cats = rollup_rows(tree, scope, this_figs, prev_figs)
     year_start, year_until = date(w.year, 1, 1), min(w.end, date(w.year, 12, 31))
-    year_total = sum((await q.unit_totals(session, ids, year_start, year_until)).values(), Figures())
+    year_total = await q.scope_totals(session, sc, year_start, year_until)
     population = tree.population(scope)
-    money, standard = await _money(session, tree, scope, ids, w.year, year_until)
-    bodies = await q.bodies_with_meetings(session, ids, midnight(year_start, tz), midnight(year_until + timedelta(days=1), tz))
+    money, standard = await _money(session, tree, sc, w.year, year_until)
+    bodies = await q.scope_bodies(session, sc, midnight(year_start, tz), midnight(year_until + timedelta(days=1), tz))
     nxt = w.shift(1)
-    upcoming = await q.meetings_between(session, ids, *nxt.bounds(tz))
-    quiet, quiet_count = await _quiet(session, tree, ids, w, tz)
+    upcoming = await q.scope_meetings(session, sc, *nxt.bounds(tz))
+    quiet, quiet_count = await _quiet(session, tree, sc, w, tz)
     return Digest(
         unit_id=unit_id, scope_name=tree.name(scope), scope_level=tree.nodes[scope].level if scope is not None else "county",
         week=w.label, start=w.start, end=w.end,
@@ -196,7 +200,7 @@ async def build_digest(session: AsyncSession, *, unit_id: int | None, week: str,
         money=money, per_resident_fen=standard,
         bodies=tuple(BodyStatus(tree.name(u), n, h, m) for _b, u, n, m, h in bodies),
         meetings_held=sum(h for *_x, h in bodies),
-        waiting=await _waiting(session, tree, ids, now, tz), quiet=quiet, quiet_count=quiet_count,
+        waiting=await _waiting(session, tree, sc, now, tz), quiet=quiet, quiet_count=quiet_count,
         next_start=nxt.start, next_end=nxt.end,
         upcoming=tuple(Upcoming(at.astimezone(tz), tree.name(u), b, t, p) for at, u, b, t, p in upcoming),
     )

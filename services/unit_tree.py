@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import case, or_, select, union
+from sqlalchemy.orm import aliased
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Unit
@@ -52,6 +53,14 @@ class Tree:
             stack.extend(self.children.get(uid, []))
         return out
 
+    def height(self, unit_id: int | None) -> int:
+        """How many levels lie below the unit (below a virtual root over every root when None)."""
+        level, height = (self.roots if unit_id is None else self.children.get(unit_id, [])), 0
+        while level:
+            height += 1
+            level = [c for uid in level for c in self.children.get(uid, [])]
+        return height
+
     def rows_of(self, unit_id: int | None) -> dict[int, int]:
         """Each unit of the subtree mapped to the row it is counted under: the scope's child on its path
         (a town under a county), or the scope itself for what it logged directly."""
@@ -91,7 +100,7 @@ class Tree:
 async def load_tree(session: AsyncSession) -> Tree:
     rows = await session.execute(select(Unit.id, Unit.parent_id, Unit.name, Unit.level, Unit.population, Unit.active,
                                         Unit.created_at))
-    return Tree({r.id: Node(*r) for r in rows})
+    return Tree({r[0]: Node(*r) for r in rows})
 
 
 def in_filter(column, ids: set[int] | None):  # noqa: ANN001, ANN201
@@ -99,3 +108,63 @@ def in_filter(column, ids: set[int] | None):  # noqa: ANN001, ANN201
     if ids is None or len(ids) > SQL_IN_LIMIT:
         return None
     return column.in_(sorted(ids))
+
+
+def row_of_column(scope: int | None, height: int):  # noqa: ANN201
+    """(units aliased, [parent aliases], expression): the row a unit counts under, as `Tree.rows_of` maps it —
+    the scope's child on its path, or the scope itself for its own entries; NULL outside the scope. `height`
+    (`Tree.height(scope)`) says how many parent joins reach the row: one less than the levels below the scope."""
+    unit = aliased(Unit)
+    chain = [unit] + [aliased(Unit) for _ in range(max(height - 1, 0))]
+    top = (lambda a: a.parent_id.is_(None)) if scope is None else (lambda a: a.parent_id == scope)
+    whens = [] if scope is None else [(unit.id == scope, unit.id)]
+    whens += [(top(a), a.id) for a in chain]
+    return chain, case(*whens, else_=None)
+
+
+def rows_cte(scope: int | None):  # noqa: ANN201
+    """(id, row_id) in SQL: every unit of the scope's subtree (every unit when None) and the row it counts under,
+    as `Tree.rows_of` maps them — the scope's child on its path, or the scope itself for its own entries."""
+    child = aliased(Unit)
+    start = Unit.parent_id.is_(None) if scope is None else or_(Unit.id == scope, Unit.parent_id == scope)
+    rows = select(Unit.id.label("id"), Unit.id.label("row_id")).where(start).cte("unit_rows", recursive=True)
+    step = select(child.id, rows.c.row_id).where(child.parent_id == rows.c.id)
+    if scope is not None:
+        step = step.where(rows.c.id != scope)  # the scope's children are already there, under themselves
+    return rows.union_all(step)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The units a report covers: the scope unit (None: every root) and its subtree's ids (None: every unit)."""
+
+    unit_id: int | None
+    ids: set[int] | None
+
+    def filter(self, column):  # noqa: ANN001, ANN201
+        """`column` restricted to the subtree in SQL (a short IN list, else the subtree as a recursive CTE);
+        None when the scope is every unit."""
+        if self.ids is None:
+            return None
+        if len(self.ids) <= SQL_IN_LIMIT:
+            return column.in_(sorted(self.ids))
+        return column.in_(select(rows_cte(self.unit_id).c.id))
+
+
+async def load_scope_tree(session: AsyncSession, unit_id: int | None) -> Tree:
+    """The unit tree a report on `unit_id` needs: every unit when None, else the unit's subtree and its
+    ancestors (for names, the county and populations) — a few hundred rows instead of the whole province."""
+    if unit_id is None:
+        return await load_tree(session)
+    down = select(Unit.id.label("id")).where(Unit.id == unit_id).cte("scope_down", recursive=True)
+    below = aliased(Unit)
+    down = down.union_all(select(below.id).where(below.parent_id == down.c.id))
+    up = select(Unit.id.label("id"), Unit.parent_id.label("parent_id")).where(Unit.id == unit_id).cte(
+        "scope_up", recursive=True)
+    above = aliased(Unit)
+    up = up.union_all(select(above.id, above.parent_id).where(above.id == up.c.parent_id))
+    wanted = union(select(down.c.id), select(up.c.id)).subquery()
+    rows = await session.execute(
+        select(Unit.id, Unit.parent_id, Unit.name, Unit.level, Unit.population, Unit.active, Unit.created_at)
+        .where(Unit.id.in_(select(wanted.c.id))))
+    return Tree({r[0]: Node(*r) for r in rows})
