@@ -44,16 +44,12 @@ ANALYSIS = (
     "before any feature work. Profiled with pyinstrument over 200 /log flows: about a third of the time is "
     "SQLAlchemy (statement compilation, the ORM unit of work, result rows), about as much the database driver and "
     "the C calls under it (on SQLite half of that waiting for aiosqlite's worker thread), ~4 % python-telegram-bot "
-    "and ~4 % the bot's own code (inbox, handlers, services, reading the line). Cheap wins proposed for the hot "
-    "path (files owned by others, not changed here): (1) `inbox.process_pending` runs `pending_ids` again after "
-    "every pass that made progress, i.e. one more transaction for each update that arrives alone (webhook, "
-    "console); stop when a pass returned fewer than BATCH ids, or have `feed` process the id it just stored; "
-    "(2) `process_one` reads the inbox row twice (its user_id, then that person's earliest row): one query "
-    "ordered by update_id does both; (3) `reachability.mark_reachable` issues an UPDATE on every private update "
-    "although the account is almost never flagged: check the flag on the chat account `BotContext.actor` already "
-    "reads; (4) `BotContext.actor` takes three queries (chat account, person + unit, roles): one join for the "
-    "first two; (5) `activities._card` re-reads the unit `loggable_units` just listed. Together about a third of "
-    "the statements, at ~0.3 ms each — worth having, but still tens of times the echo."
+    "and ~4 % the bot's own code. Done to cut it (from ~20 to ~12 statements and from 4 to 2 transactions per "
+    "update; tests/storage/test_update_statements.py keeps it there): the inbox stops re-reading the pending ids "
+    "after a pass that took them all, reads the row, the sender's unreachable flag and (PostgreSQL) the per-user "
+    "lock in one statement; the person, unit and roles behind an update are one joined query; the card reuses "
+    "the units already read. What remains per update: storing the row, reading it, the savepoint, the actor, "
+    "the draft and marking the row done — each of them part of a guarantee."
 )
 
 

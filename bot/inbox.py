@@ -43,42 +43,46 @@ async def receive(rt: Runtime, payloads: list[dict[str, Any]]) -> int:
     """Store raw updates durably (NUL characters dropped); returns how many were new."""
     if not payloads:
         return 0
-    new = 0
     async with rt.db.begin() as session:
-        for payload in map(gate.scrub, payloads):
-            new += await insert_ignore(session, InboxUpdate, {
-                "update_id": int(payload["update_id"]), "user_id": gate.user_id(payload), "payload": payload,
-                "received_at": rt.clock(),
-            }, ["update_id"])
+        return await _store(rt, session, payloads)
+
+
+async def _store(rt: Runtime, session: AsyncSession, payloads: list[dict[str, Any]]) -> int:
+    new = 0
+    for payload in map(gate.scrub, payloads):
+        new += await insert_ignore(session, InboxUpdate, {
+            "update_id": int(payload["update_id"]), "user_id": gate.user_id(payload), "payload": payload,
+            "received_at": rt.clock(),
+        }, ["update_id"])
     return new
 
 
-async def _lock_person(session: AsyncSession, user_id: int) -> None:
-    """Serialise one person's updates across workers until this transaction ends."""
-    if session.bind.dialect.name == "postgresql":
-        await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended('cebot:user:' || :uid, 0))"),
-                              {"uid": str(user_id)})
+# PostgreSQL: read whose update this is and take that person's lock in one round trip. A NULL user_id makes the
+# key NULL, and the (strict) lock function is then not called: no person, no lock.
+_LOCK_PERSON = text("SELECT user_id, pg_advisory_xact_lock(hashtextextended('cebot:user:' || user_id::text, 0)) "
+                    "FROM inbox WHERE update_id = :update_id")
 
 
 async def process_one(app: Application, rt: Runtime, update_id: int) -> str:
     """Process this update's person's earliest unprocessed update in its own transaction; returns its outcome."""
     person = select(InboxUpdate.user_id).where(InboxUpdate.update_id == update_id).scalar_subquery()
-    query = (select(InboxUpdate).where(InboxUpdate.processed_at.is_(None),
-                                       or_(InboxUpdate.update_id == update_id, InboxUpdate.user_id == person))
+    query = (select(InboxUpdate, reachability.unreachable(InboxUpdate.user_id))
+             .where(InboxUpdate.processed_at.is_(None),
+                    or_(InboxUpdate.update_id == update_id, InboxUpdate.user_id == person))
              .order_by(InboxUpdate.update_id).limit(1))  # the person's earliest waiting update (or this one)
     async with rt.db.begin() as session:
         if rt.db.dialect == "postgresql":  # SQLite's BEGIN IMMEDIATE already serialises every transaction
-            user_id = await session.scalar(select(InboxUpdate.user_id).where(InboxUpdate.update_id == update_id))
-            if user_id is not None:  # never touch a person's rows without their lock
-                await _lock_person(session, user_id)
-            query = query.with_for_update(skip_locked=True)
-        row = await session.scalar(query)
-        if row is None:
+            # never touch a person's rows without their lock: the row query runs after the lock is held
+            await session.execute(_LOCK_PERSON, {"update_id": update_id})
+            query = query.with_for_update(of=InboxUpdate, skip_locked=True)
+        found = (await session.execute(query)).first()
+        if found is None:
             return "skipped"
+        row, unreachable = found
         hold = app.bot_data.get("reorder_hold")
         if hold and row.received_at > rt.clock() - timedelta(seconds=hold) and await _gap_below(session, row.update_id):
             return "waiting"
-        row.outcome = await _run(app, rt, session, row)
+        row.outcome = await _run(app, rt, session, row, unreachable=bool(unreachable))
         row.processed_at = rt.clock()
         return row.outcome
 
@@ -94,13 +98,17 @@ async def _gap_below(session: AsyncSession, update_id: int) -> bool:
     return present < update_id - 1 - mark
 
 
-async def _run(app: Application, rt: Runtime, session: AsyncSession, row: InboxUpdate) -> str:
-    """Screen the update (bot/gate.py), then hand it to the Application inside a savepoint."""
+async def _run(app: Application, rt: Runtime, session: AsyncSession, row: InboxUpdate, *, unreachable: bool) -> str:
+    """Screen the update (bot/gate.py), then hand it to the Application inside a savepoint.
+
+    `unreachable`: whether the chat account of `row.user_id` was flagged unreachable when the row was read.
+    """
     update, outcome = await gate.screen(app, row.payload, row.received_at)
     if update is None:
         return outcome
     if update.effective_chat is not None and update.effective_chat.type == "private" and update.effective_user:
-        await reachability.mark_reachable(session, update.effective_user.id)  # they can be messaged again
+        if unreachable or update.effective_user.id != row.user_id:  # nothing to clear otherwise
+            await reachability.mark_reachable(session, update.effective_user.id)  # they can be messaged again
     scope = UpdateScope(session)
     token = SCOPE.set(scope)
     try:
@@ -121,17 +129,26 @@ async def _run(app: Application, rt: Runtime, session: AsyncSession, row: InboxU
 
 async def pending_ids(rt: Runtime, limit: int = BATCH) -> list[int]:
     async with rt.db.begin() as session:
-        rows = await session.scalars(
-            select(InboxUpdate.update_id).where(InboxUpdate.processed_at.is_(None))
-            .order_by(InboxUpdate.update_id).limit(limit)
-        )
-        return list(rows)
+        return await _pending(session, limit)
 
 
-async def _process_all(app: Application, rt: Runtime) -> tuple[int, bool]:
-    """Process stored updates until a pass makes no progress: (how many, whether some wait for an earlier one)."""
+async def _pending(session: AsyncSession, limit: int = BATCH) -> list[int]:
+    rows = await session.scalars(
+        select(InboxUpdate.update_id).where(InboxUpdate.processed_at.is_(None))
+        .order_by(InboxUpdate.update_id).limit(limit)
+    )
+    return list(rows)
+
+
+async def _process_all(app: Application, rt: Runtime, ids: list[int] | None = None) -> tuple[int, bool]:
+    """Process stored updates until a pass makes no progress: (how many, whether some wait for an earlier one).
+
+    `ids`: the first pass's pending ids when the caller has just read them.
+    """
     done, waiting = 0, False
-    while ids := await pending_ids(rt):
+    if ids is None:
+        ids = await pending_ids(rt)
+    while ids:
         progress, waiting = 0, False
         for update_id in ids:
             outcome = await process_one(app, rt, update_id)
@@ -142,6 +159,9 @@ async def _process_all(app: Application, rt: Runtime) -> tuple[int, bool]:
         done += progress
         if not progress:
             break  # the rest is in other workers' hands right now, or waits for an earlier update
+        if progress == len(ids) < BATCH:
+            break  # the pass took every update stored when it began; later arrivals wake the caller again
+        ids = await pending_ids(rt)
     return done, waiting
 
 
@@ -168,8 +188,10 @@ async def keep_processing(app: Application, rt: Runtime, stop: asyncio.Event, ar
 
 async def feed(app: Application, rt: Runtime, payload: dict[str, Any]) -> None:
     """Receive and process one update now (console, tests)."""
-    await receive(rt, [payload])
-    await process_pending(app, rt)
+    async with rt.db.begin() as session:  # stored and committed before it is processed
+        await _store(rt, session, [payload])
+        ids = await _pending(session)
+    await _process_all(app, rt, ids)
 
 
 async def prune(rt: Runtime) -> int:

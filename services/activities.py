@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import audit, drafts
-from services.activity_form import KIND, FormStep, card_of, next_step, to_step
+from services.activity_form import KIND, FormStep, card_from, next_step, to_step
 from services.errors import EditWindowClosed, FinishFormFirst, NoRecentActivity, NotAllowed, NotFound
 from services.people import Actor
 from storage.models import Activity, Attachment, Unit
@@ -50,7 +50,7 @@ async def confirm_log(session: AsyncSession, actor: Actor, version: int, *, now:
     data = draft.data
     if next_step(data) != "card":
         raise NotAllowed()
-    card = await card_of(session, data, now, tz)
+    card = card_from(data, now, tz, unit_name="")  # only the values are saved: the unit's name is not needed
     values = dict(
         unit_id=card.unit_id, occurred_on=card.day, title=card.title, category=card.category,
         target_groups=list(card.groups), participants=card.participants, minors=card.minors, minutes=card.minutes,

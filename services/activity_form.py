@@ -60,9 +60,22 @@ def _local(now: datetime, tz: ZoneInfo) -> datetime:
     return now.astimezone(tz)
 
 
-async def card_of(session: AsyncSession, data: dict, now: datetime, tz: ZoneInfo) -> ActivityCard:
+async def card_of(session: AsyncSession, data: dict, now: datetime, tz: ZoneInfo, *,
+                  unit_names: dict[int, str] | None = None) -> ActivityCard:
+    """The card for the form's data; `unit_names` are names already read (the unit is looked up otherwise)."""
+    unit_id = data.get("unit_id")
+    if not unit_id:
+        unit_name = ""
+    elif unit_names and unit_id in unit_names:
+        unit_name = unit_names[unit_id]
+    else:
+        unit_name = (await session.get(Unit, unit_id)).name
+    return card_from(data, now, tz, unit_name)
+
+
+def card_from(data: dict, now: datetime, tz: ZoneInfo, unit_name: str) -> ActivityCard:
+    """The card for the form's data with the unit's name given (no database)."""
     day = date.fromisoformat(data["date"]) if data.get("date") else None
-    unit_name = (await session.get(Unit, data["unit_id"])).name if data.get("unit_id") else ""
     today = _local(now, tz).date()
     doubt = is_doubtful(day, now=_local(now, tz), prefer="past") if day is not None else None
     return ActivityCard(
@@ -80,11 +93,19 @@ def next_step(data: dict) -> str:
     return next((f for f in REQUIRED if data.get(f) in (None, "")), "card")
 
 
-async def to_step(session: AsyncSession, actor: Actor, data: dict, now: datetime, tz: ZoneInfo, step: str | None = None) -> FormStep:
+async def to_step(session: AsyncSession, actor: Actor, data: dict, now: datetime, tz: ZoneInfo, step: str | None = None,
+                  *, units: list[tuple[int, str]] | None = None) -> FormStep:
+    """Save the form at `step` and describe it; `units` are the actor's loggable units when already read."""
     step = step or next_step(data)
     view = await drafts.save_draft(session, actor.person_id, kind=KIND, step=step, data=data, now=now)
-    choices = tuple(await loggable_units(session, actor)) if step in ("unit", "edit:unit") else ()
-    return FormStep(step, await card_of(session, data, now, tz), view.version, choices)
+    if step in ("unit", "edit:unit"):
+        units = units if units is not None else await loggable_units(session, actor)
+        choices = tuple(units)
+    else:
+        choices = ()
+    names = {actor.unit_id: actor.unit_name, **dict(units or ())}  # both read in this transaction
+    card = await card_of(session, data, now, tz, unit_names=names)
+    return FormStep(step, card, view.version, choices)
 
 
 def _check_day(day: date, now: datetime, tz: ZoneInfo) -> None:
@@ -123,7 +144,7 @@ async def start_log(session: AsyncSession, actor: Actor, text: str, *, now: date
         for name, unit_id in ((n, u) for u, n in units):
             if len(units) > 1 and name in line:
                 data["unit_id"] = unit_id
-    return await to_step(session, actor, data, now, tz)
+    return await to_step(session, actor, data, now, tz, units=units)
 
 
 async def answer_log(session: AsyncSession, actor: Actor, text: str, *, now: datetime, tz: ZoneInfo) -> FormStep:
@@ -179,9 +200,11 @@ async def pick_log(
     if what == "cat" and value.isdigit() and int(value) < len(CATEGORIES):
         data["category"] = CATEGORIES[int(value)]
     elif what == "unit" and value.isdigit():
-        if int(value) not in {u for u, _ in await loggable_units(session, actor)}:
+        units = await loggable_units(session, actor)
+        if int(value) not in {u for u, _ in units}:
             raise UnitOutOfScope()
         data["unit_id"] = int(value)
+        return await to_step(session, actor, data, now, tz, units=units)
     elif what == "grp" and value.isdigit() and int(value) < len(TARGET_GROUPS):
         group = TARGET_GROUPS[int(value)]
         groups = list(data.get("groups") or [])

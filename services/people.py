@@ -52,40 +52,52 @@ async def roles_of(session: AsyncSession, person_id: int, today: date) -> frozen
     return frozenset(rows)
 
 
-async def actor_for_person(session: AsyncSession, person_id: int, today: date, *, lang: str = "zh_CN") -> Actor:
-    """The Actor for a person id; Deactivated when they are no longer on the roster."""
-    row = (
-        await session.execute(
-            select(Person, Unit, ChatAccount.tg_user_id)
-            .join(Unit, Unit.id == Person.unit_id)
-            .outerjoin(ChatAccount, ChatAccount.person_id == Person.id)
-            .where(Person.id == person_id)
-        )
-    ).one_or_none()
-    if row is None:
+def _actor_query(today: date, *, by_user: bool):
+    """Person, unit, chat account and each role held today in one round trip: one row per role (or one, role NULL).
+
+    `by_user`: start from the chat account (a bound account only); otherwise from the person (account or not).
+    """
+    columns = (Person.id, Person.name, Person.phone, Person.active, Unit.id, Unit.name, Unit.level,
+               ChatAccount.tg_user_id, RoleAssignment.role)
+    if by_user:
+        query = select(*columns).select_from(ChatAccount).join(Person, Person.id == ChatAccount.person_id)
+    else:
+        query = select(*columns).select_from(Person).outerjoin(ChatAccount, ChatAccount.person_id == Person.id)
+    return (query.join(Unit, Unit.id == Person.unit_id)
+            .outerjoin(RoleAssignment, (RoleAssignment.person_id == Person.id) & active_role_filter(today)))
+
+
+def _actor_of(rows: list, lang: str) -> Actor:
+    """The Actor from `_actor_query`'s rows (NotOnRoster when none, Deactivated when the person left the roster)."""
+    if not rows:
         raise NotOnRoster()
-    person, unit, tg_user_id = row
-    if not person.active:
+    person_id, name, phone, active, unit_id, unit_name, unit_level, tg_user_id, _role = rows[0]
+    if not active:
         raise Deactivated()
     return Actor(
-        person_id=person.id,
-        name=person.name,
-        phone=person.phone,
-        unit_id=unit.id,
-        unit_name=unit.name,
-        unit_level=unit.level,
-        roles=await roles_of(session, person.id, today),
+        person_id=person_id,
+        name=name,
+        phone=phone,
+        unit_id=unit_id,
+        unit_name=unit_name,
+        unit_level=unit_level,
+        roles=frozenset(r[8] for r in rows if r[8] is not None),
         tg_user_id=tg_user_id,
         lang=lang,
     )
 
 
+async def actor_for_person(session: AsyncSession, person_id: int, today: date, *, lang: str = "zh_CN") -> Actor:
+    """The Actor for a person id; Deactivated when they are no longer on the roster."""
+    query = _actor_query(today, by_user=False).where(Person.id == person_id)
+    return _actor_of(list(await session.execute(query)), lang)
+
+
 async def actor_for_user(session: AsyncSession, tg_user_id: int, today: date, *, lang: str = "zh_CN") -> Actor | None:
     """The Actor bound to a Telegram user id, None when the account is not bound yet."""
-    person_id = await session.scalar(select(ChatAccount.person_id).where(ChatAccount.tg_user_id == tg_user_id))
-    if person_id is None:
-        return None
-    return await actor_for_person(session, person_id, today, lang=lang)
+    query = _actor_query(today, by_user=True).where(ChatAccount.tg_user_id == tg_user_id)
+    rows = list(await session.execute(query))
+    return _actor_of(rows, lang) if rows else None
 
 
 async def bind_by_phone(
@@ -138,5 +150,7 @@ async def loggable_units(session: AsyncSession, actor: Actor) -> list[tuple[int,
         rows = await session.execute(select(Unit.id, Unit.name).where(Unit.active).order_by(Unit.id))
         return [(r.id, r.name) for r in rows]
     ids = await scope_unit_ids(session, actor) or [actor.unit_id]
+    if ids == [actor.unit_id]:
+        return [(actor.unit_id, actor.unit_name)]  # a liaison's own unit, read with the actor in this transaction
     rows = await session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids)).order_by(Unit.id))
     return [(r.id, r.name) for r in rows]
