@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from bot.jobs import queue_and_wake
 from bot.runtime import Runtime
 from services import nudges
 from services.digest import queue_due_digests
@@ -26,8 +27,4 @@ async def digest_job(rt: Runtime) -> int:
 
 async def nudge_job(rt: Runtime) -> int:
     """Remind liaisons of quiet villages, once a week at most, on working days only."""
-    async with rt.db.begin() as session:
-        queued = await nudges.queue_nudges(session, now=rt.clock(), tz=rt.settings.tz)
-    if queued:
-        rt.outbox_wakeup()
-    return queued
+    return await queue_and_wake(rt, nudges.queue_nudges)

@@ -6,7 +6,7 @@ running it twice a day, late, or after a restart reminds each reviewer of each r
 
 from __future__ import annotations
 
-from bot.jobs import Job
+from bot.jobs import Job, queue_and_wake
 from bot.runtime import Runtime
 from services import funding_queue
 
@@ -15,11 +15,7 @@ NUDGE_CRON = "30 9 * * *"  # daily at 09:30 in BOT_TIMEZONE; the service skips p
 
 async def nudge_job(rt: Runtime) -> int:
     """Remind the reviewers of stuck funding requests (working days only)."""
-    async with rt.db.begin() as session:
-        queued = await funding_queue.remind_stuck(session, now=rt.clock(), tz=rt.settings.tz)
-    if queued:
-        rt.outbox_wakeup()
-    return queued
+    return await queue_and_wake(rt, funding_queue.remind_stuck)
 
 
 def jobs(rt: Runtime) -> list[Job]:

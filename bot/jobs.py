@@ -45,6 +45,15 @@ class Job:
             jq.run_repeating(callback, interval=self.interval, first=1, name=self.name, job_kwargs=kwargs)
 
 
+async def queue_and_wake(rt: Runtime, service: Callable[..., Awaitable[int]], **kwargs: object) -> int:
+    """Run a service that queues messages, in its own transaction at `rt.clock()`; wake the sender if it did."""
+    async with rt.db.begin() as session:
+        queued = await service(session, now=rt.clock(), tz=rt.settings.tz, **kwargs)
+    if queued:
+        rt.outbox_wakeup()
+    return queued
+
+
 def schedule(rt: Runtime) -> list[Job]:
     """Every job of this deployment. Each feature adds its entries below its marker line."""
     jobs: list[Job] = []

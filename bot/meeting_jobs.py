@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.jobs import Job
+from bot.jobs import Job, queue_and_wake
 from bot.runtime import Runtime
 from services import compliance, meeting_minutes, reminders
 
@@ -30,20 +30,12 @@ async def sweep_job(rt: Runtime) -> reminders.SweepResult:
 
 async def minutes_job(rt: Runtime) -> int:
     """Nudge organisers whose meetings still lack minutes (working days only)."""
-    async with rt.db.begin() as session:
-        queued = await meeting_minutes.nudge_minutes(session, now=rt.clock(), tz=rt.settings.tz)
-    if queued:
-        rt.outbox_wakeup()
-    return queued
+    return await queue_and_wake(rt, meeting_minutes.nudge_minutes)
 
 
 async def compliance_job(rt: Runtime) -> int:
     """From 1 November, warn organisers of bodies behind their yearly minimum (weekly, working days only)."""
-    async with rt.db.begin() as session:
-        queued = await compliance.warn_behind(session, now=rt.clock(), tz=rt.settings.tz)
-    if queued:
-        rt.outbox_wakeup()
-    return queued
+    return await queue_and_wake(rt, compliance.warn_behind)
 
 
 def jobs(rt: Runtime) -> list[Job]:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 from datetime import date, datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 
 from services.dates import format_when
 from services.errors import StaleButton
@@ -74,6 +75,17 @@ def fmt_minutes(minutes: int, lang: str) -> str:
     hours = minutes / 60
     text = f"{hours:.1f}".rstrip("0").rstrip(".")
     return f"{text} h" if lang == "en" else f"{text}小时"
+
+
+async def keep_file(media, folder: Path, name: str) -> str | None:  # noqa: ANN001
+    """Download a photo or document into `folder`; None if it cannot be fetched now (its file id is kept)."""
+    path = folder / name
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        await (await media.get_file()).download_to_drive(path)
+    except (TelegramError, OSError):
+        return None
+    return str(path)
 
 
 async def answer_query(query, text: str | None = None) -> None:  # noqa: ANN001

@@ -6,11 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext
-from handlers.common import answer_query, answer, cb, chunk, esc, int_arg, keyboard, parse_cb
+from handlers.common import answer_query, answer, keep_file, cb, chunk, esc, int_arg, keyboard, parse_cb
 from services import drafts, funding, funding_settle
 from services.errors import N_, StaleButton
 from services.funding import FundCard, FundForm
@@ -117,23 +116,12 @@ async def cb_fund(update: Update, context: BotContext) -> None:
         await show(update, context, form, edit=True)
 
 
-async def _keep(context: BotContext, media, name: str) -> str | None:  # noqa: ANN001
-    folder = context.rt.data_dir / "funding"
-    path: Path = folder / name
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        await (await media.get_file()).download_to_drive(path)
-    except (TelegramError, OSError):  # the file id is kept; the bytes can be fetched again later
-        return None
-    return str(path)
-
-
 async def _file(update: Update, context: BotContext, kind: str, media, name: str) -> None:  # noqa: ANN001
     actor = await context.private_actor(update)
     _ = context._
     form = await drafts.open_kind(context.session, actor.person_id)
     settling = form == funding_settle.KIND
-    path = await _keep(context, media, name)
+    path = await keep_file(media, context.rt.data_dir / "funding", name)
     kept_as = ("receipt" if kind == "photo" else "receipt_doc") if settling else kind
     n = await funding.add_file(context.session, actor, kept_as, file_id=media.file_id, unique_id=media.file_unique_id,
                                path=path, form=form or funding.KIND)

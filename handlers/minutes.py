@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from telegram import Update
-from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.context import BotContext
-from handlers.common import answer, cb, esc, keyboard, parse_cb
+from handlers.common import answer, cb, keep_file, esc, keyboard, parse_cb
 from handlers.meeting_actions import record_id
 from services import meeting_minutes
 from services.errors import NothingToConfirm, StaleButton
@@ -59,17 +58,6 @@ async def on_text(update: Update, context: BotContext, text: str) -> None:
     await _kept(update, context, await meeting_minutes.add_minutes_text(context.session, actor, raw, now=context.now()))
 
 
-async def _download(context: BotContext, meeting_id: int, media, name: str) -> str | None:  # noqa: ANN001
-    folder = context.rt.data_dir / "minutes" / str(meeting_id)
-    path: Path = folder / name
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        await (await media.get_file()).download_to_drive(path)
-    except (TelegramError, OSError):  # the file id is kept; the bytes can be fetched again later
-        return None
-    return str(path)
-
-
 async def on_document(update: Update, context: BotContext) -> None:
     """A document sent as the minutes (PDF, Word, a scan …)."""
     actor = await context.private_actor(update)
@@ -77,10 +65,14 @@ async def on_document(update: Update, context: BotContext) -> None:
     meeting_id = await meeting_minutes.minutes_meeting(context.session, actor)
     if meeting_id is None or (doc.file_size or 0) > MAX_FILE:
         raise NotMinutesFile()
-    path = await _download(context, meeting_id, doc, doc.file_unique_id + Path(doc.file_name or "").suffix[:10])
+    path = await keep_file(doc, _folder(context, meeting_id), doc.file_unique_id + Path(doc.file_name or "").suffix[:10])
     await _kept(update, context, await meeting_minutes.add_minutes_file(
         context.session, actor, kind="document", file_id=doc.file_id, unique_id=doc.file_unique_id, path=path,
         now=context.now()))
+
+
+def _folder(context: BotContext, meeting_id: int) -> Path:
+    return context.rt.data_dir / "minutes" / str(meeting_id)
 
 
 async def on_photo(update: Update, context: BotContext) -> None:
@@ -90,7 +82,7 @@ async def on_photo(update: Update, context: BotContext) -> None:
     if meeting_id is None:
         raise NothingToConfirm()
     photo = update.effective_message.photo[-1]
-    path = await _download(context, meeting_id, photo, f"{photo.file_unique_id}.jpg")
+    path = await keep_file(photo, _folder(context, meeting_id), f"{photo.file_unique_id}.jpg")
     await _kept(update, context, await meeting_minutes.add_minutes_file(
         context.session, actor, kind="photo", file_id=photo.file_id, unique_id=photo.file_unique_id, path=path,
         now=context.now()))

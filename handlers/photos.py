@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-from pathlib import Path
 
 from telegram import Update
-from telegram.error import TelegramError
 
 from bot.context import BotContext
+from handlers.common import keep_file
 from services import activities
-
-log = logging.getLogger(__name__)
 
 
 async def on_photo(update: Update, context: BotContext) -> None:
@@ -20,18 +16,10 @@ async def on_photo(update: Update, context: BotContext) -> None:
     msg = update.effective_message
     activity_id = await activities.photo_target(context.session, actor, now=context.now())
     photo = msg.photo[-1]
-    folder = context.rt.data_dir / "photos" / str(activity_id)
-    path: Path | None = folder / f"{photo.file_unique_id}.jpg"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        file = await photo.get_file()
-        await file.download_to_drive(path)
-    except (TelegramError, OSError) as exc:  # the file id is kept, the bytes can be fetched again later
-        log.warning("photo %s not downloaded: %s", photo.file_unique_id, exc)
-        path = None
+    path = await keep_file(photo, context.rt.data_dir / "photos" / str(activity_id), f"{photo.file_unique_id}.jpg")
     count = await activities.add_photo(
         context.session, actor, activity_id, file_id=photo.file_id, unique_id=photo.file_unique_id,
-        path=str(path) if path else None, now=context.now(),
+        path=path, now=context.now(),
     )
     if msg.media_group_id:  # an album arrives as one update per photo: answer its first one only
         seen: dict = context.bot_data.setdefault("albums", {})
