@@ -19,9 +19,9 @@ RSVP = {"yes": N_("✅ attending"), "no": N_("🙏 excused"), "none": N_("❔ no
 
 
 def record_id(args: list[str], i: int) -> int:
-    """A record id from callback data; StaleButton for anything a database integer cannot hold (forged data)."""
+    """A record id from callback data: int_arg's range check, and ids start at 1."""
     value = int_arg(args, i)
-    if not 0 < value < 2**31:
+    if value == 0:
         raise StaleButton()
     return value
 
